@@ -1,0 +1,89 @@
+"""The one place an op runs and, when grad is needed, is recorded as a Node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+
+from . import _dtype
+from ._core import Node, Value, is_grad_enabled
+from ._ops._table import BINARY, FLOAT, NONE, OpDef
+from ._tensor import Tensor
+
+_NUMBER = (bool, int, float, complex)
+
+
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor)
+
+
+def _promoted(opdef: OpDef, args: list[Any]) -> list[Any]:
+    """Positional array/number operands cast to the op's result dtype."""
+    if opdef.promote == NONE:
+        return args
+    operands = [a for a in args if isinstance(a, (jax.Array, *_NUMBER))]
+    d = _dtype.result_type(*operands)
+    if opdef.promote == FLOAT:
+        d = _dtype.to_float(d)
+    return [_dtype.cast(a, d) if isinstance(a, (jax.Array, *_NUMBER)) else a for a in args]
+
+
+def make_call(opdef: OpDef, treedef: Any, leaves: list[Any], tensor_pos: list[int]) -> Any:
+    """The op as a pure function of its tensor operands' arrays."""
+    def call(*arrays: Any) -> Any:
+        filled = list(leaves)
+        for pos, a in zip(tensor_pos, arrays):
+            filled[pos] = a
+        args, kwargs = jax.tree_util.tree_unflatten(treedef, filled)
+        return opdef.impl(*_promoted(opdef, list(args)), **kwargs)
+
+    return call
+
+
+def _static_key(leaf: Any) -> Any:
+    # Floats are keyed with their type so 1 and 1.0 (different promotion) never collide.
+    if isinstance(leaf, _NUMBER):
+        return (type(leaf), leaf)
+    try:
+        hash(leaf)
+    except TypeError:
+        return ("unhashable", id(leaf))
+    return leaf
+
+
+def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run `opdef` on torch-style arguments and wrap the result in Tensors."""
+    leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+    tensor_pos = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Tensor)]
+    tensors = [leaves[i] for i in tensor_pos]
+    values = tuple(t._value for t in tensors)
+    static = list(leaves)
+    for i in tensor_pos:
+        static[i] = None
+    call = make_call(opdef, treedef, static, tensor_pos)
+    out = call(*(v.data for v in values))
+
+    record = (opdef.grad_fn is not None and is_grad_enabled()
+              and any(v.requires_grad for v in values))  # fmt: skip
+    outs = tuple(out) if opdef.multi_output else (out,)
+    node = None
+    if record:
+        key = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(tensor_pos))
+        node = Node(opdef.node_name(args, kwargs), call, key, values, opdef.saves,
+                    opdef.multi_output)  # fmt: skip
+    results = []
+    for i, array in enumerate(outs):
+        # torch: only floating and complex outputs can require grad (argmax, comparisons...).
+        out_dtype = _dtype.from_np(array.dtype)
+        differentiable = node is not None and (out_dtype.is_floating_point or out_dtype.is_complex)
+        value = Value(array, node if differentiable else None, i, differentiable)
+        results.append(Tensor._from_value(value))
+    if opdef.multi_output:
+        return _multi_output_result(opdef, results)
+    return results[0]
+
+
+def _multi_output_result(opdef: OpDef, results: list[Tensor]) -> Any:
+    wrap = getattr(opdef.impl, "result_type", None)
+    return wrap(*results) if wrap is not None else tuple(results)

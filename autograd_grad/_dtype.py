@@ -1,0 +1,191 @@
+"""torch dtypes over numpy/JAX dtypes, and torch's type-promotion rules.
+
+Note [Type promotion]: torch promotes in three priority classes: tensors with
+dimensions, zero-dim tensors, and Python numbers ("wrapped numbers"). A lower
+class changes the result only when its category (bool < integer < floating <
+complex) is higher (c10 `combine_categories`). Below dispatch, a Python number
+is still a Python number and a zero-dim tensor is a 0-d array, so the class of
+every operand can be read off the operands of an op implementation themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import ml_dtypes
+import numpy as np
+
+jax.config.update("jax_enable_x64", True)  # torch has int64/float64; we always pass dtypes.
+
+
+class dtype:  # noqa: N801 - torch's name
+    """A torch dtype: `str(autograd_grad.float32) == "torch.float32"`, as torch prints it."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize")
+
+    def __init__(self, name: str, np_dtype: Any) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_complex = self.np.kind == "c"
+        self.is_floating_point = self.np.kind == "f" or name == "bfloat16"
+        self.is_signed = self.np.kind in "fci" or name == "bfloat16"
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name
+
+    def to_real(self) -> dtype:
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self) -> dtype:
+        return {"float64": complex128, "complex128": complex128}.get(self.name, complex64)
+
+
+float16 = dtype("float16", np.float16)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16)
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
+complex64 = dtype("complex64", np.complex64)
+complex128 = dtype("complex128", np.complex128)
+int8 = dtype("int8", np.int8)
+int16 = dtype("int16", np.int16)
+int32 = dtype("int32", np.int32)
+int64 = dtype("int64", np.int64)
+uint8 = dtype("uint8", np.uint8)
+bool_ = dtype("bool", np.bool_)
+
+ALL_DTYPES = (float16, bfloat16, float32, float64, complex64, complex128,
+              int8, int16, int32, int64, uint8, bool_)  # fmt: skip
+# torch's aliases: torch.half, torch.float, torch.double, torch.long, ...
+ALIASES = {"half": float16, "float": float32, "double": float64, "cfloat": complex64,
+           "cdouble": complex128, "short": int16, "int": int32, "long": int64, "bool": bool_}  # fmt: skip
+_BY_NP = {d.np: d for d in ALL_DTYPES}
+
+
+def from_np(np_dtype: Any) -> dtype:
+    """The torch dtype of a numpy/JAX dtype."""
+    try:
+        return _BY_NP[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(f"autograd_grad has no dtype for {np_dtype}") from None
+
+
+class _DefaultDtype(threading.local):
+    value: dtype = float32
+
+
+_default = _DefaultDtype()
+
+
+def get_default_dtype() -> dtype:
+    """Same as `torch.get_default_dtype`."""
+    return _default.value
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Same as `torch.set_default_dtype`: only float32/float64 (and float16/bfloat16)."""
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default.value = d
+
+
+def default_complex() -> dtype:
+    return complex128 if _default.value is float64 else complex64
+
+
+# --- promotion ------------------------------------------------------------
+
+def _category(d: dtype) -> int:
+    if d is bool_:
+        return 0
+    if d.is_complex:
+        return 3
+    if d.is_floating_point:
+        return 2
+    return 1
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """Same as `torch.promote_types` (JAX's lattice agrees on torch's dtypes)."""
+    if a is b:
+        return a
+    if {a.name, b.name} == {"float16", "bfloat16"}:
+        return float32
+    if _category(a) != _category(b) and max(_category(a), _category(b)) == 3:
+        c, other = (a, b) if a.is_complex else (b, a)
+        return complex128 if (c is complex128 or other is float64) else complex64
+    if _category(a) == 1 and _category(b) == 2:
+        return b
+    if _category(b) == 1 and _category(a) == 2:
+        return a
+    return from_np(jnp.promote_types(a.np, b.np))
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    # c10/core/ScalarType.h, combine_categories
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.is_complex:
+        return higher
+    if lower.is_complex:
+        return higher.to_complex() if higher.is_floating_point else lower
+    if higher.is_floating_point:
+        return higher
+    if higher is bool_ or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def scalar_dtype(x: Any) -> dtype:
+    """The dtype a Python number takes when it stands alone (torch.tensor(3.) is float32)."""
+    if isinstance(x, bool):
+        return bool_
+    if isinstance(x, int):
+        return int64
+    if isinstance(x, float):
+        return _default.value
+    if isinstance(x, complex):
+        return default_complex()
+    raise TypeError(f"not a number: {type(x).__name__}")
+
+
+def result_type(*operands: Any) -> dtype:
+    """torch.result_type over arrays (ndim>0 or 0-d) and Python numbers. See Note [Type promotion]."""
+    classes: list[dtype | None] = [None, None, None]
+    for x in operands:
+        if x is None:
+            continue
+        if isinstance(x, (bool, int, float, complex)):
+            k, d = 2, scalar_dtype(x)
+        else:
+            k, d = (0 if x.ndim > 0 else 1), from_np(x.dtype)
+        classes[k] = d if classes[k] is None else promote_types(classes[k], d)  # type: ignore[arg-type]
+    out = _combine(classes[0], _combine(classes[1], classes[2]))
+    assert out is not None, "result_type needs at least one operand"
+    return out
+
+
+def to_float(d: dtype) -> dtype:
+    """Integer and bool results of float ops (sqrt, div, mean...) take the default dtype."""
+    return d if (d.is_floating_point or d.is_complex) else _default.value
+
+
+def cast(x: Any, d: dtype) -> jax.Array:
+    """An operand as an array of dtype `d` (Python numbers included)."""
+    if isinstance(x, (bool, int, float, complex)):
+        return jnp.asarray(x, dtype=d.np)
+    return x if x.dtype == d.np else x.astype(d.np)
+
+
+def promote(*operands: Any) -> list[jax.Array]:
+    """All operands cast to their torch result type."""
+    d = result_type(*operands)
+    return [cast(x, d) for x in operands]

@@ -1,0 +1,106 @@
+"""torch's error messages, verbatim, each with where torch raises it."""
+
+from __future__ import annotations
+
+# torch/csrc/autograd/python_variable.cpp, THPVariable_set_requires_grad
+REQUIRES_GRAD_DTYPE = "Only Tensors of floating point and complex dtype can require gradients"
+REQUIRES_GRAD_DTYPE_SETTER = "only Tensors of floating point dtype can require gradients"
+NON_LEAF_REQUIRES_GRAD = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+)
+# torch/_tensor.py, Tensor.grad
+NON_LEAF_GRAD_ACCESS = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at "
+    "/pytorch/build/aten/src/ATen/core/TensorBody.h:499.)"
+)
+NUMPY_REQUIRES_GRAD = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
+DEEPCOPY_NON_LEAF = (
+    "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at "
+    "the moment.  If you were attempting to deepcopy a module, this may be because of a "
+    "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001"
+)
+# torch/csrc/autograd/VariableTypeUtils.h, check_inplace
+LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+# torch/autograd/__init__.py, grad() and _make_grads
+MATERIALIZE_NOT_ALLOW_UNUSED = (
+    "Expected allow_unused to be True or not passed when materialize_grads=True, "
+    "but got: allow_unused=False."
+)
+EMPTY_INPUTS = "`inputs` argument to `grad()` cannot be empty."
+ONLY_INPUTS_DEPRECATED = (
+    "only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+    "gradient for other parts of the graph, please use torch.autograd.backward."
+)
+MAPPING_INPUTS = (
+    "`inputs` argument to `grad()` must be a dict, not {}. Other Mapping types are not supported."
+)
+IMPLICIT_NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
+IMPLICIT_NOT_REAL = "grad can be implicitly created only for real scalar outputs but got {}"
+SHAPE_MISMATCH = "Mismatch in shape: grad_output[{}] has a shape of {} and output[{}] has a shape of {}."
+BATCHED_SHAPE_MISMATCH = (
+    "If `is_grads_batched=True`, we interpret the first dimension of each grad_output as the "
+    "batch dimension. The sizes of the remaining dimensions are expected to match the shape of "
+    "corresponding output, but a mismatch was detected: grad_output[{}] has a shape of {} and "
+    "output[{}] has a shape of {}. If you only want some tensors in `grad_output` to be "
+    "considered batched, consider using vmap."
+)
+COMPLEX_DTYPE_MISMATCH = (
+    "For complex Tensors, both grad_output and output are required to have the same dtype. "
+    "Mismatch in dtype: grad_output[{}] has a dtype of {} and output[{}] has a dtype of {}."
+)
+GRAD_OUTPUT_TYPE = "gradients can be either Tensors or None, but got {}"
+
+# torch/csrc/autograd/python_engine.cpp and engine.cpp
+LENGTH_MISMATCH = "got {} tensors and {} gradients"
+OUTPUT_NO_GRAD = "element {} of tensors does not require grad and does not have a grad_fn"
+INPUT_NO_GRAD = "One of the differentiated Tensors does not require grad"
+UNUSED_INPUT = (
+    "The differentiated Tensor at index {} appears to not have been used in the graph. "
+    "Set allow_unused=True if this is the desired behavior."
+)
+FREED_GRAPH = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+MATERIALIZE_GRADIENT_EDGE = "materialize_grads cannot be used when the given input is a GradientEdge"
+
+
+# aten/src/ATen/WrapDimUtils.h
+def wrap_dim(dim: int, ndim: int) -> int:
+    """A possibly negative dim as an index, with torch's IndexError when out of range."""
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+            f"but got {dim})"
+        )
+    return dim % rank
+
+
+# aten/src/ATen/ExpandUtils.cpp, infer_size
+def broadcast_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """Broadcast two shapes with torch's error for mismatches."""
+    ndim = max(len(a), len(b))
+    out = []
+    for i in range(ndim - 1, -1, -1):
+        offset = ndim - 1 - i
+        da = a[len(a) - 1 - offset] if offset < len(a) else 1
+        db = b[len(b) - 1 - offset] if offset < len(b) else 1
+        if da != db and da != 1 and db != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({da}) must match the size of tensor b ({db}) "
+                f"at non-singleton dimension {i}"
+            )
+        out.append(db if da == 1 else da)
+    return tuple(reversed(out))

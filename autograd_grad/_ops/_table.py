@@ -1,0 +1,74 @@
+"""The op table: one `OpDef` per torch op, beside its pure JAX implementation.
+
+Everything else (dispatch, Tensor methods, operators, namespaces, the op test list)
+is generated from `OPS`. An implementation sees only arrays, Python numbers and
+static arguments: no Tensor, no graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Promotion categories, applied to every positional array/number operand before the
+# implementation runs (See Note [Type promotion] in _dtype.py).
+NONE = "none"  # the implementation promotes itself, or the op keeps its input dtype
+BINARY = "binary"  # operands to torch.result_type
+FLOAT = "float"  # like BINARY, then integer/bool to the default float dtype (sqrt, div)
+
+
+@dataclass(frozen=True)
+class OpInfoTest:
+    """How the OpInfo conformance test treats an op (never name checks in the harness)."""
+
+    name: str | None = None  # op_db name, when it differs from the op's name
+    variant: str = ""  # op_db variant_test_name
+    rtol: float | None = None
+    atol: float | None = None
+    gradgrad: bool = True  # torch supports double backward here
+    xfail: Mapping[str, str] = field(default_factory=dict)  # "forward"/"grad"/... -> reason
+
+
+@dataclass(frozen=True)
+class OpDef:
+    name: str
+    impl: Callable[..., Any]
+    grad_fn: str | Callable[..., str] | None  # torch's Node name; None: not differentiable
+    saves: bool  # torch keeps tensors for backward (decides the freed-graph error)
+    promote: str = NONE
+    method: str | None = None  # Tensor method name
+    inplace: str | None = None  # Tensor in-place method name (x.add_)
+    operators: tuple[str, ...] = ()  # dunder methods, e.g. ("__mul__", "__rmul__")
+    namespaces: tuple[str, ...] = ("torch",)  # where the function lives: torch, nn.functional, ...
+    aliases: tuple[str, ...] = ()  # other function names in the same namespaces
+    multi_output: bool = False
+    opinfo: OpInfoTest | None = None
+
+    def node_name(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+        if callable(self.grad_fn):
+            return self.grad_fn(*args, **kwargs)
+        assert self.grad_fn is not None
+        return self.grad_fn
+
+
+OPS: dict[str, OpDef] = {}
+
+
+def op(name: str, *, grad_fn: str | Callable[..., str] | None, saves: bool = True,
+       promote: str = NONE, method: str | bool | None = True, inplace: str | None = None,
+       operators: tuple[str, ...] = (), namespaces: tuple[str, ...] = ("torch",),
+       aliases: tuple[str, ...] = (), multi_output: bool = False,
+       opinfo: OpInfoTest | None = OpInfoTest()) -> Callable[[Callable[..., Any]], OpDef]:  # fmt: skip
+    """Register an op. `method=True` makes a Tensor method of the same name."""
+
+    def register(impl: Callable[..., Any]) -> OpDef:
+        if name in OPS:
+            raise ValueError(f"op {name!r} registered twice")
+        method_name = name if method is True else (method or None)
+        opdef = OpDef(name, impl, grad_fn, saves, promote, method_name, inplace, operators,
+                      namespaces, aliases, multi_output, opinfo)  # fmt: skip
+        OPS[name] = opdef
+        return opdef
+
+    return register

@@ -1,0 +1,200 @@
+"""torch.nn.functional ops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype
+from ._table import OpInfoTest, op
+
+Array = jax.Array
+F = ("nn.functional",)
+
+
+@op("gelu", grad_fn="GeluBackward0", namespaces=F, method=False)
+def gelu(input: Array, approximate: str = "none") -> Array:
+    return jax.nn.gelu(input, approximate=approximate == "tanh")
+
+
+@op("silu", grad_fn="SiluBackward0", namespaces=F, method=False)
+def silu(input: Array, inplace: bool = False) -> Array:
+    return jax.nn.silu(input)
+
+
+@op("softplus", grad_fn="SoftplusBackward0", namespaces=F, method=False)
+def softplus(input: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
+    scaled = input * beta
+    # torch: linear above the threshold (softplus_backward uses the same switch).
+    safe = jnp.where(scaled > threshold, jnp.zeros_like(scaled), scaled)
+    return jnp.where(scaled > threshold, input, jnp.log1p(jnp.exp(safe)) / beta)
+
+
+@op("leaky_relu", grad_fn="LeakyReluBackward0", namespaces=F, method=False)
+def leaky_relu(input: Array, negative_slope: float = 0.01, inplace: bool = False) -> Array:
+    return jnp.where(input > 0, input, input * negative_slope)
+
+
+@op("elu", grad_fn="EluBackward0", namespaces=F, method=False)
+def elu(input: Array, alpha: float = 1.0, inplace: bool = False) -> Array:
+    safe = jnp.where(input > 0, jnp.zeros_like(input), input)
+    return jnp.where(input > 0, input, alpha * jnp.expm1(safe))
+
+
+def _softmax_dtype(input: Array, dtype: Any) -> Array:
+    return input if dtype is None else input.astype(dtype.np)
+
+
+@op("softmax", grad_fn="SoftmaxBackward0", namespaces=("torch", "nn.functional"))
+def softmax(input: Array, dim: Any = None, dtype: Any = None, _stacklevel: int = 3) -> Array:
+    x = _softmax_dtype(input, dtype)
+    axis = 0 if (dim is None and x.ndim in (0, 1, 3)) else (1 if dim is None else dim)
+    return jax.nn.softmax(x, axis=axis if x.ndim else None)
+
+
+@op("log_softmax", grad_fn="LogSoftmaxBackward0", namespaces=("torch", "nn.functional"))
+def log_softmax(input: Array, dim: Any = None, dtype: Any = None, _stacklevel: int = 3) -> Array:
+    x = _softmax_dtype(input, dtype)
+    axis = 0 if (dim is None and x.ndim in (0, 1, 3)) else (1 if dim is None else dim)
+    return jax.nn.log_softmax(x, axis=axis if x.ndim else None)
+
+
+def _linear_name(input: Any, weight: Any, bias: Any = None) -> str:
+    if input.ndim == 2 and bias is not None:
+        return "AddmmBackward0"
+    if input.ndim == 2:
+        return "MmBackward0"
+    if input.ndim == 1:
+        return "AddBackward0" if bias is not None else "SqueezeBackward4"
+    return "ViewBackward0" if bias is not None else "UnsafeViewBackward0"
+
+
+@op("linear", grad_fn=_linear_name, namespaces=F, method=False)
+def linear(input: Array, weight: Array, bias: Array | None = None) -> Array:
+    if input.shape[-1] != weight.shape[-1]:
+        a = input.reshape(-1, input.shape[-1])
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+            f"{weight.shape[-1]}x{weight.shape[0] if weight.ndim == 2 else 1})")
+    out = input @ weight.T
+    return out if bias is None else out + bias
+
+
+def _reduce(loss: Array, reduction: str) -> Array:
+    if reduction == "mean":
+        return jnp.mean(loss)
+    if reduction == "sum":
+        return jnp.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+@op("mse_loss", grad_fn="MseLossBackward0", namespaces=F, method=False)
+def mse_loss(input: Array, target: Array, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", weight: Any = None) -> Array:  # fmt: skip
+    input, target = _dtype.promote(input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def _nll(logp: Array, target: Array, weight: Array | None, ignore_index: int, reduction: str) -> Array:
+    """Negative log likelihood over class dim 1 (or 0 for unbatched input)."""
+    class_axis = 1 if logp.ndim >= 2 else 0
+    n_classes = logp.shape[class_axis]
+    valid = target != ignore_index
+    safe_target = jnp.where(valid, target, 0)
+    picked = jnp.take_along_axis(logp, jnp.expand_dims(safe_target, class_axis), axis=class_axis)
+    picked = jnp.squeeze(picked, class_axis)
+    w = jnp.ones((n_classes,), logp.dtype) if weight is None else weight
+    wt = jnp.where(valid, w[safe_target], jnp.zeros((), logp.dtype))
+    loss = -picked * wt
+    if reduction == "mean":
+        return jnp.sum(loss) / jnp.sum(wt)
+    return _reduce(loss, reduction)
+
+
+def _check_target(input: Array, target: Array) -> None:
+    if jnp.issubdtype(target.dtype, jnp.floating):
+        return
+    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    if input.ndim >= 2 and target.shape[0] != input.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0]}).")
+    del n_classes  # out-of-range targets are data-dependent: not checked (torch raises on CPU)
+
+
+@op("nll_loss", grad_fn="NllLossBackward0", namespaces=F, method=False)
+def nll_loss(input: Array, target: Array, weight: Array | None = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Array:  # fmt: skip
+    _check_target(input, target)
+    return _nll(input, target, weight, ignore_index, reduction)
+
+
+@op("cross_entropy", grad_fn=lambda input, target, *a, **k: "NllLossBackward0" if not hasattr(
+    target, "dtype") or not str(target.dtype).startswith("torch.float") else (
+    "MeanBackward0" if k.get("reduction", "mean") == "mean" else "SumBackward0" if k.get(
+        "reduction") == "sum" else "NegBackward0"), namespaces=F, method=False)  # fmt: skip
+def cross_entropy(input: Array, target: Array, weight: Array | None = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Array:  # fmt: skip
+    class_axis = 1 if input.ndim >= 2 else 0
+    logp = jax.nn.log_softmax(input, axis=class_axis)
+    if jnp.issubdtype(target.dtype, jnp.floating):  # class probabilities
+        n = input.shape[class_axis]
+        probs = target * (1 - label_smoothing) + label_smoothing / n
+        w = 1.0 if weight is None else weight.reshape((n,) + (1,) * (input.ndim - class_axis - 1))
+        loss = -jnp.sum(logp * probs * w, axis=class_axis)
+        if reduction == "mean":
+            return jnp.sum(loss) / (loss.size / 1 if loss.ndim else 1)
+        return _reduce(loss, reduction)
+    _check_target(input, target)
+    loss = _nll(logp, target, weight, ignore_index, reduction)
+    if label_smoothing > 0:
+        n = input.shape[class_axis]
+        w = jnp.ones((n,), logp.dtype) if weight is None else weight
+        wshape = (n,) + (1,) * (input.ndim - class_axis - 1)
+        valid = target != ignore_index
+        smooth = -jnp.sum(logp * w.reshape(wshape), axis=class_axis) * valid
+        if reduction == "mean":
+            wt = jnp.where(valid, w[jnp.where(valid, target, 0)], 0)
+            smooth = jnp.sum(smooth) / jnp.sum(wt)
+        else:
+            smooth = _reduce(smooth, reduction)
+        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / n)
+    return loss
+
+
+@op("binary_cross_entropy_with_logits", grad_fn="BinaryCrossEntropyWithLogitsBackward0",
+    namespaces=F, method=False)  # fmt: skip
+def binary_cross_entropy_with_logits(input: Array, target: Array, weight: Array | None = None,
+                                     size_average: Any = None, reduce: Any = None,
+                                     reduction: str = "mean", pos_weight: Array | None = None) -> Array:  # fmt: skip
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Target size (torch.Size({list(target.shape)})) must be the same as input size "
+            f"(torch.Size({list(input.shape)}))")
+    log_sig = jax.nn.log_sigmoid(input)
+    log_one_minus = jax.nn.log_sigmoid(-input)
+    if pos_weight is not None:
+        loss = -(pos_weight * target * log_sig + (1 - target) * log_one_minus)
+    else:
+        loss = -(target * log_sig + (1 - target) * log_one_minus)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+@op("binary_cross_entropy", grad_fn="BinaryCrossEntropyBackward0", namespaces=F, method=False,
+    opinfo=OpInfoTest(gradgrad=True))  # fmt: skip
+def binary_cross_entropy(input: Array, target: Array, weight: Array | None = None,
+                         size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Array:  # fmt: skip
+    # torch clamps the log at -100.
+    loss = -(target * jnp.maximum(jnp.log(input), -100.0)
+             + (1 - target) * jnp.maximum(jnp.log1p(-input), -100.0))  # fmt: skip
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)

@@ -1,0 +1,419 @@
+"""Pointwise ops: arithmetic, comparisons, unary math, activations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+
+from .. import _dtype, _errors
+from ._table import BINARY, FLOAT, NONE, OpInfoTest, op
+
+Array = jax.Array
+_NUMBER = (bool, int, float, complex)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return () if isinstance(x, _NUMBER) else tuple(x.shape)
+
+
+def _check_broadcast(*xs: Any) -> None:
+    """torch's broadcasting error, raised before JAX sees the operands."""
+    shape: tuple[int, ...] = ()
+    for x in xs:
+        if x is not None:
+            shape = _errors.broadcast_shapes(shape, _shape(x))
+
+
+def _binary(name: str, fn: Any, grad_fn: str, *, saves: bool = True, promote: str = BINARY,
+            operators: tuple[str, ...] = (), inplace: bool = True, aliases: tuple[str, ...] = (),
+            opinfo: OpInfoTest | None = OpInfoTest()) -> None:  # fmt: skip
+    def impl(input: Array, other: Array) -> Array:
+        _check_broadcast(input, other)
+        return fn(input, other)
+
+    impl.__name__ = name
+    op(name, grad_fn=grad_fn, saves=saves, promote=promote, operators=operators,
+       inplace=f"{name}_" if inplace else None, aliases=aliases, opinfo=opinfo)(impl)  # fmt: skip
+
+
+# --- arithmetic --------------------------------------------------------------
+
+@op("add", grad_fn="AddBackward0", saves=False, inplace="add_", operators=("__add__", "__radd__"))
+def add(input: Array, other: Array, *, alpha: Any = 1) -> Array:
+    _check_broadcast(input, other)
+    d = _dtype.result_type(input, other)
+    input, other = _dtype.cast(input, d), _dtype.cast(other, d)
+    return input + (other if alpha == 1 else other * _dtype.cast(alpha, d))
+
+
+def _sub_name(input: Any, other: Any, *, alpha: Any = 1) -> str:
+    return "SubBackward0" if hasattr(input, "shape") else "RsubBackward1"
+
+
+@op("sub", grad_fn=_sub_name, saves=False, inplace="sub_", operators=("__sub__",),
+    aliases=("subtract",))  # fmt: skip
+def sub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
+    _check_broadcast(input, other)
+    d = _dtype.result_type(input, other)
+    if d is _dtype.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead.")
+    input, other = _dtype.cast(input, d), _dtype.cast(other, d)
+    return input - (other if alpha == 1 else other * _dtype.cast(alpha, d))
+
+
+@op("rsub", grad_fn="RsubBackward1", saves=False, method="__rsub__", opinfo=None)
+def rsub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
+    return sub.impl(other, input, alpha=alpha)
+
+
+_binary("mul", jnp.multiply, "MulBackward0", operators=("__mul__", "__rmul__"),
+        aliases=("multiply",))  # fmt: skip
+
+
+def _div_name(input: Any, other: Any, *, rounding_mode: str | None = None) -> str:
+    if rounding_mode is not None:
+        return "DivBackward3"
+    return "DivBackward0" if hasattr(input, "shape") else "MulBackward0"
+
+
+@op("div", grad_fn=_div_name, inplace="div_", operators=("__truediv__",),
+    aliases=("divide", "true_divide"))  # fmt: skip
+def div(input: Array, other: Array, *, rounding_mode: str | None = None) -> Array:
+    _check_broadcast(input, other)
+    d = _dtype.result_type(input, other)
+    if rounding_mode is None:
+        d = _dtype.to_float(d)
+        return jnp.true_divide(_dtype.cast(input, d), _dtype.cast(other, d))
+    a, b = _dtype.cast(input, d), _dtype.cast(other, d)
+    if rounding_mode == "trunc":
+        return jnp.trunc(a / b).astype(d.np) if d.is_floating_point else jnp.trunc(
+            jnp.true_divide(a, b)).astype(d.np)  # fmt: skip
+    if rounding_mode == "floor":
+        return jnp.floor_divide(a, b)
+    raise ValueError(
+        "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+        f"'{rounding_mode}'")
+
+
+@op("rdiv", grad_fn="MulBackward0", method="__rtruediv__", opinfo=None)
+def rdiv(input: Array, other: Array) -> Array:
+    return div.impl(other, input)
+
+
+@op("floor_divide", grad_fn="NotImplemented", saves=False, promote=BINARY,
+    inplace="floor_divide_", operators=("__floordiv__",))  # fmt: skip
+def floor_divide(input: Array, other: Array) -> Array:
+    _check_broadcast(input, other)
+    return jnp.floor_divide(input, other)
+
+
+@op("rfloordiv", grad_fn="NotImplemented", saves=False, promote=BINARY,
+    method="__rfloordiv__", opinfo=None)  # fmt: skip
+def rfloordiv(input: Array, other: Array) -> Array:
+    return jnp.floor_divide(other, input)
+
+
+def _remainder_name(input: Any, other: Any) -> str:
+    return "RemainderBackward1" if hasattr(other, "shape") and other.ndim > 0 else "RemainderBackward0"
+
+
+@op("remainder", grad_fn=_remainder_name, saves=False, promote=BINARY, inplace="remainder_",
+    operators=("__mod__",))  # fmt: skip
+def remainder(input: Array, other: Array) -> Array:
+    _check_broadcast(input, other)
+    return jnp.remainder(input, other)
+
+
+@op("rmod", grad_fn="NotImplemented", saves=False, promote=BINARY, method="__rmod__", opinfo=None)
+def rmod(input: Array, other: Array) -> Array:
+    return jnp.remainder(other, input)
+
+
+@op("fmod", grad_fn="FmodBackward0", saves=False, promote=BINARY, inplace="fmod_")
+def fmod(input: Array, other: Array) -> Array:
+    _check_broadcast(input, other)
+    return jnp.fmod(input, other)
+
+
+def _pow_name(input: Any, exponent: Any) -> str:
+    if not hasattr(input, "shape"):
+        return "PowBackward2"
+    return "PowBackward1" if hasattr(exponent, "shape") else "PowBackward0"
+
+
+@op("pow", grad_fn=_pow_name, promote=BINARY, inplace="pow_", operators=("__pow__",))
+def pow(input: Array, exponent: Array) -> Array:  # noqa: A001
+    _check_broadcast(input, exponent)
+    if jnp.issubdtype(jnp.result_type(exponent), jnp.integer) and jnp.issubdtype(
+            jnp.result_type(input), jnp.integer):  # fmt: skip
+        return jnp.power(input, exponent)
+    # Note [pow at zero]: x ** 0 is 1 with derivative 0 everywhere (torch: pow_backward
+    # masks exponent == 0); jnp.power's vjp gives NaN at x == 0 for some exponents.
+    safe = jnp.where(exponent == 0, jnp.ones_like(input), input)
+    return jnp.where(exponent == 0, jnp.ones_like(jnp.power(safe, exponent)), jnp.power(safe, exponent))
+
+
+@op("rpow", grad_fn="PowBackward2", promote=BINARY, method="__rpow__", opinfo=None)
+def rpow(input: Array, other: Array) -> Array:
+    return pow.impl(other, input)
+
+
+_binary("atan2", jnp.arctan2, "Atan2Backward0", promote=FLOAT, aliases=("arctan2",))
+_binary("hypot", jnp.hypot, "HypotBackward0", promote=FLOAT)
+_binary("logaddexp", jnp.logaddexp, "LogaddexpBackward0", promote=FLOAT, inplace=False)
+_binary("xlogy", jsp.xlogy, "XlogyBackward0", promote=FLOAT)
+_binary("maximum", jnp.maximum, "MaximumBackward0", inplace=False)
+_binary("minimum", jnp.minimum, "MinimumBackward0", inplace=False)
+_binary("fmax", jnp.fmax, "FmaxBackward0", inplace=False)
+_binary("fmin", jnp.fmin, "FminBackward0", inplace=False)
+_binary("copysign", jnp.copysign, "CopysignBackward0", promote=FLOAT)
+
+
+# --- comparisons and logic (never differentiable: outputs are bool) -----------
+
+def _comparison(name: str, fn: Any, dunder: str, aliases: tuple[str, ...] = ()) -> None:
+    def impl(input: Array, other: Array) -> Array:
+        _check_broadcast(input, other)
+        return fn(input, other)
+
+    impl.__name__ = name
+    op(name, grad_fn=None, saves=False, promote=BINARY, operators=(dunder,), inplace=f"{name}_",
+       aliases=aliases)(impl)  # fmt: skip
+
+
+_comparison("eq", jnp.equal, "__eq__")
+_comparison("ne", jnp.not_equal, "__ne__", aliases=("not_equal",))
+_comparison("lt", jnp.less, "__lt__", aliases=("less",))
+_comparison("le", jnp.less_equal, "__le__", aliases=("less_equal",))
+_comparison("gt", jnp.greater, "__gt__", aliases=("greater",))
+_comparison("ge", jnp.greater_equal, "__ge__", aliases=("greater_equal",))
+
+
+@op("logical_and", grad_fn=None, inplace="logical_and_")
+def logical_and(input: Array, other: Array) -> Array:
+    return jnp.logical_and(input, other)
+
+
+@op("logical_or", grad_fn=None, inplace="logical_or_")
+def logical_or(input: Array, other: Array) -> Array:
+    return jnp.logical_or(input, other)
+
+
+@op("logical_xor", grad_fn=None, inplace="logical_xor_")
+def logical_xor(input: Array, other: Array) -> Array:
+    return jnp.logical_xor(input, other)
+
+
+@op("logical_not", grad_fn=None, inplace="logical_not_")
+def logical_not(input: Array) -> Array:
+    return jnp.logical_not(input)
+
+
+def _bitwise(name: str, fn: Any, dunders: tuple[str, ...]) -> None:
+    def impl(input: Array, other: Array) -> Array:
+        d = _dtype.result_type(input, other)
+        if d.is_floating_point or d.is_complex:
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'{d.name.capitalize()}\'')
+        return fn(_dtype.cast(input, d), _dtype.cast(other, d))
+
+    impl.__name__ = name
+    op(name, grad_fn=None, saves=False, operators=dunders, inplace=f"{name}_")(impl)
+
+
+_bitwise("bitwise_and", jnp.bitwise_and, ("__and__", "__rand__"))
+_bitwise("bitwise_or", jnp.bitwise_or, ("__or__", "__ror__"))
+_bitwise("bitwise_xor", jnp.bitwise_xor, ("__xor__", "__rxor__"))
+
+
+@op("bitwise_not", grad_fn=None, operators=("__invert__",), inplace="bitwise_not_")
+def bitwise_not(input: Array) -> Array:
+    if input.dtype == jnp.bool_:
+        return jnp.logical_not(input)
+    return jnp.bitwise_not(input)
+
+
+@op("isnan", grad_fn=None)
+def isnan(input: Array) -> Array:
+    return jnp.isnan(input)
+
+
+@op("isinf", grad_fn=None)
+def isinf(input: Array) -> Array:
+    return jnp.isinf(input)
+
+
+@op("isfinite", grad_fn=None)
+def isfinite(input: Array) -> Array:
+    return jnp.isfinite(input)
+
+
+# --- unary math --------------------------------------------------------------
+
+def _backward_name(name: str) -> str:
+    # torch's codegen: CamelCase of the op name, e.g. log1p -> Log1PBackward0.
+    return "".join(part.title() for part in name.split("_")) + "Backward0"
+
+
+def _unary(name: str, fn: Any, *, promote: str = FLOAT, saves: bool = True,
+           grad_fn: str | None = "", aliases: tuple[str, ...] = (), operators: tuple[str, ...] = (),
+           opinfo: OpInfoTest | None = OpInfoTest()) -> None:  # fmt: skip
+    def impl(input: Array) -> Array:
+        return fn(input)
+
+    impl.__name__ = name
+    op(name, grad_fn=_backward_name(name) if grad_fn == "" else grad_fn, saves=saves,
+       promote=promote, inplace=f"{name}_", aliases=aliases, operators=operators,
+       opinfo=opinfo)(impl)  # fmt: skip
+
+
+def _rsqrt(x: Array) -> Array:
+    return jax.lax.rsqrt(x)
+
+
+def _sigmoid(x: Array) -> Array:
+    return jax.nn.sigmoid(x)
+
+
+def _relu(x: Array) -> Array:
+    # torch: threshold_backward passes grad where result > 0, so 0 at x == 0.
+    return jnp.where(x > 0, x, jnp.zeros_like(x))
+
+
+def _sign(x: Array) -> Array:
+    return jnp.sign(x)
+
+
+def _sgn(x: Array) -> Array:
+    return jnp.sign(x)
+
+
+def _frac(x: Array) -> Array:
+    return x - jnp.trunc(x)
+
+
+def _sinc(x: Array) -> Array:
+    return jnp.sinc(x)
+
+
+def _exp2(x: Array) -> Array:
+    return jnp.exp2(x)
+
+
+def _erfinv(x: Array) -> Array:
+    return jsp.erfinv(x)
+
+
+def _logit(x: Array) -> Array:
+    return jnp.log(x / (1 - x))
+
+
+_unary("exp", jnp.exp)
+_unary("exp2", _exp2)
+_unary("expm1", jnp.expm1)
+_unary("log", jnp.log)
+_unary("log2", jnp.log2)
+_unary("log10", jnp.log10)
+_unary("log1p", jnp.log1p)
+_unary("sqrt", jnp.sqrt)
+_unary("rsqrt", _rsqrt)
+_unary("sin", jnp.sin)
+_unary("cos", jnp.cos)
+_unary("tan", jnp.tan)
+_unary("asin", jnp.arcsin, aliases=("arcsin",))
+_unary("acos", jnp.arccos, aliases=("arccos",))
+_unary("atan", jnp.arctan, aliases=("arctan",))
+_unary("sinh", jnp.sinh)
+_unary("cosh", jnp.cosh)
+_unary("tanh", jnp.tanh)
+_unary("asinh", jnp.arcsinh, aliases=("arcsinh",))
+_unary("acosh", jnp.arccosh, aliases=("arccosh",))
+_unary("atanh", jnp.arctanh, aliases=("arctanh",))
+_unary("sigmoid", _sigmoid)
+_unary("erf", jsp.erf)
+_unary("erfc", jsp.erfc)
+_unary("erfinv", _erfinv)
+_unary("lgamma", jsp.gammaln)
+_unary("digamma", jsp.digamma)
+_unary("sinc", _sinc)
+_unary("logit", _logit)
+_unary("reciprocal", jnp.reciprocal)
+_unary("neg", jnp.negative, promote=NONE, saves=False, aliases=("negative",), operators=("__neg__",))
+_unary("abs", jnp.abs, promote=NONE, aliases=("absolute",), operators=("__abs__",))
+_unary("relu", _relu, promote=NONE)
+_unary("sign", _sign, promote=NONE, saves=False)
+_unary("sgn", _sgn, promote=NONE, saves=False)
+_unary("floor", jnp.floor, promote=NONE, saves=False)
+_unary("ceil", jnp.ceil, promote=NONE, saves=False)
+_unary("trunc", jnp.trunc, promote=NONE, saves=False, aliases=("fix",))
+_unary("frac", _frac, promote=NONE, saves=False)
+_unary("square", jnp.square, promote=NONE, grad_fn="PowBackward0")
+_unary("deg2rad", jnp.deg2rad)
+_unary("rad2deg", jnp.rad2deg)
+
+
+@op("round", grad_fn="RoundBackward0", saves=False, inplace="round_")
+def round(input: Array, *, decimals: int = 0) -> Array:  # noqa: A001
+    return jnp.round(input, decimals)
+
+
+# --- clamp, where, lerp ------------------------------------------------------
+
+def _clamp_name(input: Any, min: Any = None, max: Any = None) -> str:  # noqa: A002
+    return "ClampBackward0" if hasattr(min, "shape") or hasattr(max, "shape") else "ClampBackward1"
+
+
+@op("clamp", grad_fn=_clamp_name, inplace="clamp_", aliases=("clip",))
+def clamp(input: Array, min: Any = None, max: Any = None) -> Array:  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    _check_broadcast(input, min, max)
+    d = _dtype.result_type(*(x for x in (input, min, max) if x is not None))
+    x = _dtype.cast(input, d)
+    lo = None if min is None else _dtype.cast(min, d)
+    hi = None if max is None else _dtype.cast(max, d)
+    # Note [clamp at the bounds]: torch's gradient is 1 at lo and hi (derivatives.yaml
+    # "clamp"); jnp.clip ties give 0.5. Returning x itself on [lo, hi] makes jax.vjp agree.
+    inside = jnp.ones(x.shape, dtype=bool)
+    clipped = x
+    if lo is not None:
+        inside = inside & (x >= lo)
+        clipped = jnp.maximum(clipped, lo)
+    if hi is not None:
+        inside = inside & (x <= hi)
+        clipped = jnp.minimum(clipped, hi)
+    out = jnp.where(inside, x, clipped)
+    if lo is not None and hi is not None:
+        out = jnp.where(lo > hi, jnp.broadcast_to(hi, out.shape), out)
+    return jnp.where(jnp.isnan(x), x, out) if d.is_floating_point else out
+
+
+@op("clamp_min", grad_fn="ClampMinBackward0", inplace="clamp_min_")
+def clamp_min(input: Array, min: Any) -> Array:  # noqa: A002
+    return clamp.impl(input, min, None)
+
+
+@op("clamp_max", grad_fn="ClampMaxBackward0", inplace="clamp_max_")
+def clamp_max(input: Array, max: Any) -> Array:  # noqa: A002
+    return clamp.impl(input, None, max)
+
+
+@op("where", grad_fn="WhereBackward0")
+def where(condition: Array, input: Any, other: Any) -> Array:
+    if condition.dtype != jnp.bool_:
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{_dtype.from_np(condition.dtype).name.capitalize()}")
+    _check_broadcast(condition, input, other)
+    input, other = _dtype.promote(input, other)
+    return jnp.where(condition, input, other)
+
+
+@op("lerp", grad_fn="LerpBackward0", promote=BINARY, inplace="lerp_")
+def lerp(input: Array, end: Array, weight: Any) -> Array:
+    _check_broadcast(input, end, weight)
+    return input + weight * (end - input)

@@ -1,0 +1,277 @@
+"""Reductions with torch's `dim`/`keepdim` conventions."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+
+from .. import _dtype, _errors
+from ._table import OpInfoTest, op
+
+Array = jax.Array
+_NUMBER = (bool, int, float, complex)
+
+
+def dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """torch's `dim` argument (int, tuple, list or None) as wrapped axes; None means all."""
+    if dim is None:
+        return None
+    if isinstance(dim, int):
+        dim = (dim,)
+    axes = tuple(_errors.wrap_dim(d, ndim) for d in dim)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
+    return axes if ndim > 0 else ()
+
+
+def _overload(base: str) -> Any:
+    def name(input: Any, dim: Any = None, *args: Any, **kwargs: Any) -> str:
+        return f"{base}Backward1" if dim is not None else f"{base}Backward0"
+
+    return name
+
+
+def _dtype_arg(dtype: Any) -> Any:
+    return None if dtype is None else dtype.np
+
+
+@op("sum", grad_fn=_overload("Sum"), saves=False)
+def sum(input: Array, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Array:  # noqa: A001
+    d = _dtype_arg(dtype)
+    if d is None and (input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.integer)):
+        d = jnp.int64  # torch: integer and bool sums are int64
+    return jnp.sum(input, axis=dims(dim, input.ndim), keepdims=keepdim, dtype=d)
+
+
+@op("nansum", grad_fn="NansumBackward0")
+def nansum(input: Array, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Array:
+    return jnp.nansum(input, axis=dims(dim, input.ndim), keepdims=keepdim, dtype=_dtype_arg(dtype))
+
+
+@op("mean", grad_fn=_overload("Mean"), saves=False)
+def mean(input: Array, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Array:
+    d = _dtype.from_np(input.dtype) if dtype is None else dtype
+    if not (d.is_floating_point or d.is_complex):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {_dtype.from_np(input.dtype).name.capitalize().replace('Int64', 'Long')}")
+    return jnp.mean(input.astype(d.np), axis=dims(dim, input.ndim), keepdims=keepdim)
+
+
+@op("prod", grad_fn=_overload("Prod"))
+def prod(input: Array, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Array:
+    d = _dtype_arg(dtype)
+    if d is None and (input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.integer)):
+        d = jnp.int64
+    return jnp.prod(input, axis=dims(dim, input.ndim), keepdims=keepdim, dtype=d)
+
+
+def _return_type(name: str) -> Any:
+    cls = namedtuple(name, ["values", "indices"])  # type: ignore[misc]
+    cls.__module__ = "torch.return_types"
+    return cls
+
+
+_RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "kthvalue", "median",
+                                               "mode", "cummax", "cummin")}  # fmt: skip
+
+
+def _check_nonempty(input: Array, name: str, dim: Any) -> None:
+    if input.size == 0 and dim is None:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument.")
+
+
+def _max_or_min(reduce: Any, arg: Any, name: str, input: Array, dim: Any, keepdim: bool) -> Any:
+    if dim is None:
+        _check_nonempty(input, name, None)
+        return reduce(input)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return input, jnp.zeros((), jnp.int64)
+    values = reduce(input, axis=axis, keepdims=keepdim)
+    indices = arg(input, axis=axis, keepdims=keepdim).astype(jnp.int64)
+    return values, indices
+
+
+def _max_name(input: Any, dim: Any = None, keepdim: bool = False) -> str:
+    if hasattr(dim, "shape"):
+        return "MaximumBackward0"
+    return "MaxBackward1" if dim is None else "MaxBackward0"
+
+
+def _min_name(input: Any, dim: Any = None, keepdim: bool = False) -> str:
+    if hasattr(dim, "shape"):
+        return "MinimumBackward0"
+    return "MinBackward1" if dim is None else "MinBackward0"
+
+
+def _reduce_max(input: Array, axis: Any = None, keepdims: bool = False) -> Array:
+    # torch: max's gradient is split evenly among ties (evenly_distribute_backward); jnp.max
+    # agrees. NaN propagates as in torch.
+    return jnp.max(input, axis=axis, keepdims=keepdims)
+
+
+def _reduce_min(input: Array, axis: Any = None, keepdims: bool = False) -> Array:
+    return jnp.min(input, axis=axis, keepdims=keepdims)
+
+
+@op("max", grad_fn=_max_name, multi_output=True)
+def max(input: Array, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    if hasattr(dim, "shape"):  # torch.max(input, other)
+        return (jnp.maximum(*_dtype.promote(input, dim)),)
+    out = _max_or_min(_reduce_max, jnp.argmax, "max", input, dim, keepdim)
+    return out if isinstance(out, tuple) else (out,)
+
+
+@op("min", grad_fn=_min_name, multi_output=True)
+def min(input: Array, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    if hasattr(dim, "shape"):
+        return (jnp.minimum(*_dtype.promote(input, dim)),)
+    out = _max_or_min(_reduce_min, jnp.argmin, "min", input, dim, keepdim)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def _max_result(name: str) -> Any:
+    def result(*tensors: Any) -> Any:
+        return tensors[0] if len(tensors) == 1 else _RETURN_TYPES[name](*tensors)
+
+    return result
+
+
+max.impl.result_type = _max_result("max")  # type: ignore[attr-defined]
+min.impl.result_type = _max_result("min")  # type: ignore[attr-defined]
+
+
+@op("amax", grad_fn="AmaxBackward0")
+def amax(input: Array, dim: Any = (), keepdim: bool = False) -> Array:
+    axes = dims(dim, input.ndim) if dim != () else None
+    return jnp.max(input, axis=axes, keepdims=keepdim)
+
+
+@op("amin", grad_fn="AminBackward0")
+def amin(input: Array, dim: Any = (), keepdim: bool = False) -> Array:
+    axes = dims(dim, input.ndim) if dim != () else None
+    return jnp.min(input, axis=axes, keepdims=keepdim)
+
+
+@op("argmax", grad_fn=None)
+def argmax(input: Array, dim: Any = None, keepdim: bool = False) -> Array:
+    if dim is None:
+        out = jnp.argmax(input.reshape(-1))
+        return (out.reshape((1,) * input.ndim) if keepdim else out).astype(jnp.int64)
+    return jnp.argmax(input, axis=_errors.wrap_dim(dim, input.ndim), keepdims=keepdim).astype(jnp.int64)
+
+
+@op("argmin", grad_fn=None)
+def argmin(input: Array, dim: Any = None, keepdim: bool = False) -> Array:
+    if dim is None:
+        out = jnp.argmin(input.reshape(-1))
+        return (out.reshape((1,) * input.ndim) if keepdim else out).astype(jnp.int64)
+    return jnp.argmin(input, axis=_errors.wrap_dim(dim, input.ndim), keepdims=keepdim).astype(jnp.int64)
+
+
+def _correction(unbiased: Any, correction: Any) -> float:
+    if correction is not None:
+        return float(correction)
+    return 1.0 if unbiased is None or unbiased else 0.0
+
+
+def _var(input: Array, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> Array:
+    if isinstance(dim, bool):  # torch.var(x, True): the old `unbiased` positional
+        dim, unbiased = None, dim
+    axes = dims(dim, input.ndim)
+    n = input.size if axes is None else int(jnp.prod(jnp.array([input.shape[a] for a in axes])))
+    centered = input - jnp.mean(input, axis=axes, keepdims=True)
+    sq = jnp.real(centered * jnp.conj(centered))
+    return jnp.sum(sq, axis=axes, keepdims=keepdim) / (n - _correction(unbiased, correction))
+
+
+@op("var", grad_fn="VarBackward0")
+def var(input: Array, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Array:  # fmt: skip
+    return _var(input, dim, unbiased, keepdim, correction)
+
+
+@op("std", grad_fn="StdBackward0")
+def std(input: Array, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Array:  # fmt: skip
+    return jnp.sqrt(_var(input, dim, unbiased, keepdim, correction))
+
+
+@op("logsumexp", grad_fn="LogsumexpBackward0")
+def logsumexp(input: Array, dim: Any, keepdim: bool = False) -> Array:
+    if not (jnp.issubdtype(input.dtype, jnp.floating) or jnp.issubdtype(input.dtype, jnp.complexfloating)):
+        input = input.astype(_dtype.get_default_dtype().np)
+    return jsp.logsumexp(input, axis=dims(dim, input.ndim), keepdims=keepdim)
+
+
+def _vector_norm(x: Array, ord: Any, axes: Any, keepdim: bool) -> Array:  # noqa: A002
+    a = jnp.abs(x)
+    if ord == 2:
+        # Note [norm at zero]: torch's gradient of the 2-norm at 0 is 0 (norm_backward masks);
+        # sqrt'(0) is inf in JAX, so guard the sum of squares.
+        sq = jnp.sum(a * a, axis=axes, keepdims=keepdim)
+        safe = jnp.where(sq == 0, jnp.ones_like(sq), sq)
+        return jnp.where(sq == 0, jnp.zeros_like(sq), jnp.sqrt(safe))
+    if ord == float("inf"):
+        return jnp.max(a, axis=axes, keepdims=keepdim)
+    if ord == -float("inf"):
+        return jnp.min(a, axis=axes, keepdims=keepdim)
+    if ord == 0:
+        return jnp.sum((a != 0).astype(a.dtype), axis=axes, keepdims=keepdim)
+    if ord == 1:
+        return jnp.sum(a, axis=axes, keepdims=keepdim)
+    return jnp.sum(a**ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
+
+
+@op("norm", grad_fn="LinalgVectorNormBackward0", opinfo=OpInfoTest(xfail={
+    "gradgrad": "the 2-norm's second derivative at 0 differs (torch gives nan)"}))
+def norm(input: Array, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Array:
+    x = input if dtype is None else input.astype(dtype.np)
+    ord_ = 2 if p in ("fro", None) else p
+    if ord_ == "nuc":
+        raise NotImplementedError("nuclear norm lands with linalg (issue 5)")
+    return _vector_norm(x, ord_, dims(dim, x.ndim), keepdim)
+
+
+@op("all", grad_fn=None)
+def all(input: Array, dim: Any = None, keepdim: bool = False) -> Array:  # noqa: A001
+    out = jnp.all(input, axis=dims(dim, input.ndim), keepdims=keepdim)
+    return out if input.dtype != jnp.uint8 else out.astype(jnp.uint8)
+
+
+@op("any", grad_fn=None)
+def any(input: Array, dim: Any = None, keepdim: bool = False) -> Array:  # noqa: A001
+    out = jnp.any(input, axis=dims(dim, input.ndim), keepdims=keepdim)
+    return out if input.dtype != jnp.uint8 else out.astype(jnp.uint8)
+
+
+@op("count_nonzero", grad_fn=None)
+def count_nonzero(input: Array, dim: Any = None) -> Array:
+    return jnp.count_nonzero(input, axis=dims(dim, input.ndim)).astype(jnp.int64)
+
+
+@op("cumsum", grad_fn="CumsumBackward0", saves=False, inplace="cumsum_")
+def cumsum(input: Array, dim: int, *, dtype: Any = None) -> Array:
+    d = _dtype_arg(dtype)
+    if d is None and (input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.integer)):
+        d = jnp.int64
+    if input.ndim == 0:
+        return input.astype(d) if d is not None else input
+    return jnp.cumsum(input, axis=_errors.wrap_dim(dim, input.ndim), dtype=d)
+
+
+@op("cumprod", grad_fn="CumprodBackward0", inplace="cumprod_")
+def cumprod(input: Array, dim: int, *, dtype: Any = None) -> Array:
+    d = _dtype_arg(dtype)
+    if d is None and (input.dtype == jnp.bool_ or jnp.issubdtype(input.dtype, jnp.integer)):
+        d = jnp.int64
+    if input.ndim == 0:
+        return input.astype(d) if d is not None else input
+    return jnp.cumprod(input, axis=_errors.wrap_dim(dim, input.ndim), dtype=d)

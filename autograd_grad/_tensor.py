@@ -1,0 +1,297 @@
+"""The Tensor handle. Methods generated from the op table are attached by `_bind`.
+
+See Note [Values and tensors] in _core.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtype, _errors
+from ._core import Node, Value, is_grad_enabled
+
+
+class Size(tuple):  # type: ignore[type-arg]
+    """Same as `torch.Size`: a tuple of ints printed as `torch.Size([2, 3])`."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class device:  # noqa: N801 - torch's name
+    """Same as `torch.device` (only "cpu" until devices land; see issue 6)."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if ":" in type:
+            type, idx = type.split(":")
+            index = int(idx)
+        self.type = type
+        self.index = index
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+class Tensor:
+    """Same as `torch.Tensor`: a mutable handle to a `Value` of the recorded graph."""
+
+    __slots__ = ("_value", "_grad", "_retains_grad", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy defers to our operators
+
+    _value: Value
+
+    @classmethod
+    def _from_value(cls, value: Value) -> Tensor:
+        t = cls.__new__(cls)
+        t._value = value
+        t._grad = None
+        t._retains_grad = False
+        return t
+
+    @classmethod
+    def _from_array(cls, array: jax.Array, requires_grad: bool = False) -> Tensor:
+        return cls._from_value(Value(array, requires_grad=requires_grad))
+
+    # --- what the handle points to ------------------------------------------
+    @property
+    def _data(self) -> jax.Array:
+        return self._value.data
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._value.data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        return self.shape[_errors.wrap_dim(dim, self.ndim)]
+
+    @property
+    def ndim(self) -> int:
+        return self._value.data.ndim
+
+    def dim(self) -> int:
+        return self.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._value.data.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> _dtype.dtype:
+        return _dtype.from_np(self._value.data.dtype)
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_floating_point_(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    # --- autograd attributes -------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._value.requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if not self.is_leaf:
+            if flag:
+                return
+            raise RuntimeError(_errors.NON_LEAF_REQUIRES_GRAD)
+        if flag and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE_SETTER)
+        self._value.requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._value.node is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        return self._value.node
+
+    @property
+    def output_nr(self) -> int:
+        return self._value.index
+
+    @property
+    def grad(self) -> Tensor | None:
+        if not self.is_leaf and not self._retains_grad:
+            warnings.warn(_errors.NON_LEAF_GRAD_ACCESS, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    @property
+    def data(self) -> Tensor:
+        return Tensor._from_array(self._value.data)
+
+    @data.setter
+    def data(self, other: Tensor) -> None:
+        self._value = Value(other._value.data, self._value.node, self._value.index,
+                            self._value.requires_grad)  # fmt: skip
+
+    def detach(self) -> Tensor:
+        return Tensor._from_array(self._value.data)
+
+    def detach_(self) -> Tensor:
+        self._value = Value(self._value.data)
+        return self
+
+    # --- leaving the graph ---------------------------------------------------
+    def item(self) -> Any:
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._value.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return np.asarray(self._value.data).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
+        return np.asarray(self._value.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = np.asarray(self._value.data)
+        return a.astype(dtype) if dtype is not None else a
+
+    def __jax_array__(self) -> jax.Array:
+        return self._value.data
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(_errors.BOOL_AMBIGUOUS.format(self.numel()))
+        return bool(self._value.data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item().real if self.is_complex() else self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.dtype.is_complex or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Any:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from ._printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0 and not self.dtype.is_complex:
+            return self.item().__format__(spec)
+        return repr(self).__format__(spec)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_rebuild, (np.asarray(self._value.data), self.requires_grad))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        if not self.is_leaf:
+            raise RuntimeError(_errors.DEEPCOPY_NON_LEAF)
+        t = Tensor._from_array(self._value.data, self.requires_grad)
+        memo[id(self)] = t
+        return t
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return _LEGACY_TYPE_NAMES.get(self.dtype.name, "torch.Tensor")
+        return self.to(dtype)
+
+
+_LEGACY_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+                      "float16": "torch.HalfTensor", "bfloat16": "torch.BFloat16Tensor",
+                      "int64": "torch.LongTensor", "int32": "torch.IntTensor",
+                      "int16": "torch.ShortTensor", "int8": "torch.CharTensor",
+                      "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor",
+                      "complex64": "torch.ComplexFloatTensor",
+                      "complex128": "torch.ComplexDoubleTensor"}  # fmt: skip
+
+
+def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor._from_array(jnp.asarray(array), requires_grad)
+
+
+def is_tensor(obj: Any) -> bool:
+    """Same as `torch.is_tensor`."""
+    return isinstance(obj, Tensor)
+
+
+def grad_recording() -> bool:
+    return is_grad_enabled()

@@ -1,0 +1,3 @@
+"""Same as `torch.nn` (functional only, for now)."""
+
+from . import functional as functional
