@@ -105,14 +105,14 @@ def rdiv(input: Array, other: Array) -> Array:
     return div.impl(other, input)
 
 
-@op("floor_divide", grad_fn="NotImplemented", saves=False, promote=BINARY,
+@op("floor_divide", grad_fn="torch::autograd::NotImplemented", saves=False, promote=BINARY,
     inplace="floor_divide_", operators=("__floordiv__",))  # fmt: skip
 def floor_divide(input: Array, other: Array) -> Array:
     _check_broadcast(input, other)
     return jnp.floor_divide(input, other)
 
 
-@op("rfloordiv", grad_fn="NotImplemented", saves=False, promote=BINARY,
+@op("rfloordiv", grad_fn="torch::autograd::NotImplemented", saves=False, promote=BINARY,
     method="__rfloordiv__", opinfo=None)  # fmt: skip
 def rfloordiv(input: Array, other: Array) -> Array:
     return jnp.floor_divide(other, input)
@@ -129,7 +129,7 @@ def remainder(input: Array, other: Array) -> Array:
     return jnp.remainder(input, other)
 
 
-@op("rmod", grad_fn="NotImplemented", saves=False, promote=BINARY, method="__rmod__", opinfo=None)
+@op("rmod", grad_fn="torch::autograd::NotImplemented", saves=False, promote=BINARY, method="__rmod__", opinfo=None)
 def rmod(input: Array, other: Array) -> Array:
     return jnp.remainder(other, input)
 

@@ -361,7 +361,7 @@ def getitem(input: Array, key: Any) -> Array:
     return input[key]
 
 
-@op("setitem", grad_fn="CopySlices", saves=False, method=False, namespaces=(), opinfo=None)
+@op("setitem", grad_fn="torch::autograd::CopySlices", saves=False, method=False, namespaces=(), opinfo=None)
 def setitem(input: Array, key: Any, value: Any) -> Array:
     parts = key if isinstance(key, tuple) else (key,)
     _check_key(input, parts)
