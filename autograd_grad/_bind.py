@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import inspect
+import operator
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype, _errors
-from ._core import Value, is_grad_enabled
+from ._core import is_grad_enabled
 from ._dispatch import dispatch
 from ._ops import OPS
 from ._ops._table import OpDef
-from ._tensor import Tensor
+from ._tensor import Tensor, warn_once
 
 NAMESPACES: dict[str, dict[str, Callable[..., Any]]] = {
     "torch": {}, "nn.functional": {}, "linalg": {}, "special": {}, "fft": {}}  # fmt: skip
@@ -42,27 +45,52 @@ def _method(opdef: OpDef) -> Callable[..., Any]:
     return method
 
 
-def _reflected(opdef: OpDef) -> Callable[..., Any]:
+# torch's reflected operators of commutative ops call the op with self first (x.add(2)).
+_COMMUTATIVE = frozenset({"__radd__", "__rmul__", "__rand__", "__ror__", "__rxor__"})
+
+
+def _reflected(opdef: OpDef, dunder: str) -> Callable[..., Any]:
     def method(self: Tensor, other: Any) -> Any:
+        if dunder in _COMMUTATIVE:
+            return dispatch(opdef, (self, other), {})
         return dispatch(opdef, (other, self), {})
 
     return method
 
 
-def check_inplace(t: Tensor) -> None:
-    """torch's check_inplace: a leaf that requires grad can't be changed while recording."""
+def _rtruediv(self: Tensor, other: Any) -> Tensor:
+    # torch/_tensor.py: __rdiv__ is self.reciprocal() * other (grad_fn MulBackward0).
+    return self.reciprocal() * other
+
+
+def _rfloordiv(self: Tensor, other: Any) -> Tensor:
+    # torch/_tensor.py: torch.floor_divide(other, self).
+    return dispatch(OPS["floor_divide"], (other, self), {})
+
+
+def check_inplace(t: Tensor, view: bool = False) -> None:
+    """torch's check_inplace: a leaf that requires grad (or a view of one) can't be changed
+    while recording."""
     if t.is_leaf and t.requires_grad and is_grad_enabled():
-        raise RuntimeError(_errors.LEAF_INPLACE)
+        raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE if view else _errors.LEAF_INPLACE)
+
+
+def _can_cast(src: _dtype.dtype, dst: _dtype.dtype) -> bool:
+    # c10/core/ScalarType.h canCast: no complex -> real, floating -> integral, or x -> bool.
+    if src.is_complex and not dst.is_complex:
+        return False
+    if src.is_floating_point and not (dst.is_floating_point or dst.is_complex):
+        return False
+    return not (src is not _dtype.bool_ and dst is _dtype.bool_)
 
 
 def assign(t: Tensor, result: Tensor) -> Tensor:
     """Point `t` at the value of an in-place op's result (See Note [Values and tensors])."""
     if result.dtype is not t.dtype:
-        if _dtype.promote_types(result.dtype, t.dtype) is not t.dtype and not (
-                result.dtype is _dtype.bool_):  # fmt: skip
+        if not _can_cast(result.dtype, t.dtype):
             raise RuntimeError(
-                f"result type {_legacy(result.dtype)} can't be cast to the desired output type "
-                f"{_legacy(t.dtype)}")
+                f"result type {_dtype.legacy_name(result.dtype)} can't be cast to the desired "
+                f"output type {_dtype.legacy_name(t.dtype)}")
         result = dispatch(OPS["to_dtype"], (result, t.dtype), {})
     if result._value.node is None and t.is_leaf:
         # Not recorded (no_grad, or nothing requires grad): the leaf keeps its identity, as
@@ -73,13 +101,6 @@ def assign(t: Tensor, result: Tensor) -> Tensor:
     return t
 
 
-def _legacy(d: _dtype.dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
-            "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-            "bfloat16": "BFloat16"}[d.name]  # fmt: skip
-
-
 def _inplace(opdef: OpDef) -> Callable[..., Any]:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self)
@@ -88,32 +109,337 @@ def _inplace(opdef: OpDef) -> Callable[..., Any]:
     return method
 
 
-def index_key(key: Any) -> Any:
-    """An indexing key with boolean masks as integer indices (their shape depends on values,
-    so they are resolved here, eagerly, as torch does) and lists as index tensors."""
-    parts = key if isinstance(key, tuple) else (key,)
-    out: list[Any] = []
-    for p in parts:
-        if isinstance(p, list):
-            p = Tensor._from_array(jnp.asarray(np.asarray(p)))
-        if isinstance(p, Tensor) and p.dtype in (_dtype.bool_, _dtype.uint8):
-            out.extend(Tensor._from_array(jnp.asarray(i, jnp.int64))
-                       for i in np.nonzero(np.asarray(p._data)))  # fmt: skip
-        elif isinstance(p, (bool,)):
-            out.append(None) if p else out.extend([None, Tensor._from_array(jnp.zeros((0,), jnp.int64))])
+# --- indexing ------------------------------------------------------------------------------
+# Note [Indexing]: torch applies an index in two stages (python_variable_indexing.cpp
+# `applySlicing`, then `at::index`): integers, slices and None become view ops one by one
+# (select, slice, unsqueeze; a full slice is skipped inside a tuple), then any index tensors
+# are applied at once. x[key] dispatches the same steps, so grad_fn names, next_functions
+# and errors match; x[key] = v writes through one functional setitem op on the whole tensor,
+# named after the in-place op torch would run (CopySlices when the target is a view).
+
+_TRIGGERED = " (Triggered internally at /__w/pytorch/pytorch/{}.)"
+_NON_TUPLE_INDEX = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+    "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+    "a different result" + _TRIGGERED)
+_UINT8_INDEX = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                "instead." + _TRIGGERED.format("aten/src/ATen/native/IndexingUtils.h:37"))
+_ZERO_DIM_INDEX = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                   "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+_INDEX_DTYPES = ("int64", "int32", "uint8", "bool")
+
+
+@dataclass
+class _Index:
+    """x[key] resolved against x's shape (See Note [Indexing])."""
+
+    views: list[tuple[int, Any]] = field(default_factory=list)  # (dim, int | slice | None)
+    shape: list[int] = field(default_factory=list)  # after the views
+    tensors: list[tuple[int, Tensor]] = field(default_factory=list)  # (dim, index or mask)
+    numpy_key: list[Any] = field(default_factory=list)  # the same index for numpy, or None
+    ints_and_tensors: bool = False  # numpy would place the tensors' dims differently
+
+
+def _is_int(x: Any) -> bool:
+    return (isinstance(x, int) and not isinstance(x, bool)) or isinstance(x, np.integer)
+
+
+def _is_sequence(x: Any) -> bool:
+    if isinstance(x, (Tensor, str, dict)):
+        return False
+    return isinstance(x, (list, tuple, range, np.ndarray)) or (
+        hasattr(type(x), "__getitem__") and hasattr(type(x), "__len__"))
+
+
+def _as_tuple(key: Any) -> tuple[Any, ...]:
+    """torch's wrapTuple with NumPy's heuristic for non-tuple sequences (treatSequenceAsTuple)."""
+    if isinstance(key, tuple):
+        return key
+    if (_is_sequence(key) or isinstance(key, str)) and not isinstance(key, np.ndarray) and len(
+            key) < 32:  # fmt: skip
+        for item in key:
+            line = None
+            if isinstance(item, (Tensor, slice)) or _is_sequence(item) or isinstance(item, str):
+                line = 349
+            elif item is None or item is Ellipsis:
+                line = 359
+            if line is not None:
+                warnings.warn(_NON_TUPLE_INDEX.format(
+                    f"torch/csrc/autograd/python_variable_indexing.cpp:{line}"), UserWarning,
+                    stacklevel=4)  # fmt: skip
+                return tuple(key)
+    return (key,)
+
+
+def _index_tensor(data: Any) -> Tensor:
+    """A list (or array) used as an index: bool/uint8 data stays a mask, the rest is int64
+    (torch's indexing_tensor_from_data)."""
+    from ._creation import _from_data, _infer_scalar_type
+
+    kind = _infer_scalar_type(data)
+    keep = kind in (_dtype.bool_, _dtype.uint8)
+    return Tensor._from_array(_from_data(data, kind if keep else _dtype.int64))
+
+
+def _full_slice(s: slice, size: int) -> bool:
+    start = 0 if s.start is None else operator.index(s.start)
+    return start == 0 and s.step in (None, 1) and (s.stop is None or operator.index(s.stop) >= size)
+
+
+def _check_slice(s: slice) -> slice:
+    step = 1 if s.step is None else operator.index(s.step)
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    if step < 0:
+        raise ValueError("step must be greater than zero")
+    return s
+
+
+def _resolve(shape: tuple[int, ...], key: Any, setitem: bool) -> _Index:
+    """torch's THPVariable_getitem/setitem fast paths and applySlicing, on shapes only."""
+    ndim = len(shape)
+    plan = _Index(shape=list(shape))
+    if not isinstance(key, tuple):
+        # The single-index paths: a lone slice is never skipped in x[s], always in x[s] = v.
+        if key is None or (setitem and key is True):
+            plan.views.append((0, None))
+            plan.shape.insert(0, 1)
+            plan.numpy_key.append(None)
+            return plan
+        if key is Ellipsis:
+            return plan
+        if _is_int(key) and ndim == 0:
+            raise IndexError(_ZERO_DIM_INDEX)
+        if isinstance(key, slice):
+            if ndim == 0:
+                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+            s = _check_slice(key)
+            if setitem and _full_slice(s, shape[0]):
+                return plan
+            plan.views.append((0, s))
+            plan.shape[0] = len(range(*s.indices(shape[0])))
+            plan.numpy_key.append(s)
+            return plan
+        key = _as_tuple(key)
+
+    specified = 0
+    for obj in key:
+        if isinstance(obj, Tensor):
+            specified += obj.ndim if obj.dtype.name in ("bool", "uint8") else 1
+        elif obj is not None and obj is not Ellipsis and not isinstance(obj, bool):
+            specified += 1
+    if specified > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+
+    dim = 0
+    has_int = False
+    for real_dim, obj in enumerate(key):
+        if isinstance(obj, Tensor) and obj.ndim == 0 and not (
+                obj.dtype.is_floating_point or obj.dtype.is_complex):  # fmt: skip
+            obj = bool(obj.item()) if obj.dtype.name in ("bool", "uint8") else int(obj.item())
+        elif not isinstance(obj, (Tensor, bool, slice)) and obj is not None and (
+                obj is not Ellipsis and not _is_int(obj)):  # fmt: skip
+            if not _is_sequence(obj) and not isinstance(obj, str):
+                name = type(obj).__name__ if type(obj).__module__ == "builtins" else (
+                    f"{type(obj).__module__}.{type(obj).__name__}")  # fmt: skip
+                raise IndexError(
+                    "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                    f"Variables are valid indices (got {name})")
+            obj = _index_tensor(obj)
+        if _is_int(obj):
+            i = operator.index(obj)
+            size = plan.shape[dim]
+            if not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {real_dim} with size {size}")
+            plan.views.append((dim, i))
+            del plan.shape[dim]
+            plan.numpy_key.append(i)
+            has_int = True
+        elif isinstance(obj, slice):
+            s = _check_slice(obj)
+            if not _full_slice(s, plan.shape[dim]):
+                plan.views.append((dim, s))
+                plan.shape[dim] = len(range(*s.indices(plan.shape[dim])))
+            plan.numpy_key.append(s)
+            dim += 1
+        elif obj is Ellipsis:
+            skipped = ndim - specified
+            plan.numpy_key.extend([slice(None)] * skipped)
+            dim += skipped
+        elif obj is None or isinstance(obj, bool):
+            plan.views.append((dim, None))
+            plan.shape.insert(dim, 1)
+            plan.numpy_key.append(None)
+            if isinstance(obj, bool):
+                index = jnp.zeros((1 if obj else 0,), jnp.int64)
+                plan.tensors.append((dim, Tensor._from_array(index)))
+                has_int = True  # numpy can't index the new axis in the same key
+            dim += 1
         else:
-            out.append(p)
-    return tuple(out) if isinstance(key, tuple) or len(out) != 1 else out[0]
+            plan.tensors.append((dim, obj))
+            plan.numpy_key.append(obj)
+            dim += obj.ndim if obj.dtype.name in ("bool", "uint8") else 1
+    plan.ints_and_tensors = has_int and bool(plan.tensors)
+    return plan
+
+
+def _index_arrays(plan: _Index) -> tuple[list[tuple[int, np.ndarray]], tuple[int, ...]]:
+    """The index tensors checked as at::index checks them (dtypes, masks, broadcasting,
+    bounds), masks expanded to integer arrays: (dim, array) pairs and the result shape."""
+    for _, t in plan.tensors:
+        if t.dtype.name not in _INDEX_DTYPES:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    arrays: list[tuple[int, np.ndarray]] = []
+    for dim, t in plan.tensors:
+        a = np.asarray(t._data)
+        if t.dtype.name in ("bool", "uint8"):
+            if t.dtype.name == "uint8":
+                warnings.warn(_UINT8_INDEX, UserWarning, stacklevel=4)
+            for j in range(a.ndim):
+                if dim + j >= len(plan.shape) or a.shape[j] != plan.shape[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(a.shape)} at index {j} does not match the "
+                        f"shape of the indexed tensor {plan.shape} at index {dim + j}")
+            arrays.extend(zip(range(dim, dim + a.ndim), np.nonzero(a)))
+        else:
+            arrays.append((dim, a.astype(np.int64)))
+    try:
+        broadcast = np.broadcast_shapes(*(a.shape for _, a in arrays))
+    except ValueError:
+        shapes = ", ".join(str(list(a.shape)) for _, a in arrays)
+        raise IndexError(
+            f"shape mismatch: indexing tensors could not be broadcast together with shapes "
+            f"{shapes}") from None
+    for dim, a in arrays:
+        size = plan.shape[dim]
+        bad = (a < -size) | (a >= size)
+        if bad.any():
+            raise IndexError(
+                f"index {a[bad].flat[0]} is out of bounds for dimension {dim} with size {size}")
+    dims = [d for d, _ in arrays]
+    rest = [s for d, s in enumerate(plan.shape) if d not in dims]
+    adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
+    at = dims[0] if adjacent else 0
+    return arrays, tuple(rest[:at]) + tuple(broadcast) + tuple(rest[at:])
+
+
+def _advanced_key(arrays: list[tuple[int, np.ndarray]]) -> tuple[Any, ...]:
+    """A numpy-style key applying integer arrays at their dims (full slices elsewhere)."""
+    last = max(d for d, _ in arrays)
+    key: list[Any] = [slice(None)] * (last + 1)
+    for d, a in arrays:
+        key[d] = Tensor._from_array(jnp.asarray(a))
+    return tuple(key)
 
 
 def _getitem(self: Tensor, key: Any) -> Tensor:
-    return dispatch(OPS["getitem"], (self, index_key(key)), {})
+    """Same as `Tensor.__getitem__`: the view ops, then the index tensors (See Note [Indexing])."""
+    plan = _resolve(tuple(self.shape), key, setitem=False)
+    arrays = _index_arrays(plan)[0] if plan.tensors else []
+    getitem = OPS["getitem"]
+    out = self
+    for dim, part in plan.views:
+        out = dispatch(getitem, (out, (slice(None),) * dim + (part,)), {})
+    if arrays:
+        out = dispatch(getitem, (out, _advanced_key(arrays)), {})
+    elif not plan.views:
+        out = dispatch(getitem, (out, ()), {})  # torch: at::alias, AliasBackward0
+    return out
+
+
+def _value_tensor(self: Tensor, value: Any) -> Tensor:
+    """torch's valueToTensor: a tensor, or a Python number converted to self's dtype."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float, complex, np.integer)):
+        number = value.item() if isinstance(value, np.integer) else value
+        return Tensor._from_array(jnp.asarray(_dtype.checked_scalar(number, self.dtype),
+                                              self.dtype.np))  # fmt: skip
+    name = type(value).__name__ if type(value).__module__ == "builtins" else (
+        f"{type(value).__module__}.{type(value).__name__}")  # fmt: skip
+    raise TypeError(f"can't assign a {name} to a {self.type()}")
+
+
+def _strip_leading_ones(shape: tuple[int, ...]) -> tuple[int, ...]:
+    # torch: at::indexing::slicePrefix1sSize
+    i = 0
+    while i < len(shape) and shape[i] == 1:
+        i += 1
+    return shape[i:]
 
 
 def _setitem(self: Tensor, key: Any, value: Any) -> None:
-    if self.is_leaf and self.requires_grad and is_grad_enabled():
-        raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
-    assign(self, dispatch(OPS["setitem"], (self, index_key(key), value), {}))
+    """Same as `Tensor.__setitem__` (torch's THPVariable_setitem and at::indexing::set_item)."""
+    v = _value_tensor(self, value)
+    if key is False:
+        return  # torch: "do nothing for false"
+    plan = _resolve(tuple(self.shape), key, setitem=True)
+    is_view = bool(plan.views)
+    check_inplace(self, view=is_view)
+    dst = tuple(plan.shape)
+    if not plan.tensors:
+        # at::indexing::copy_to: copy_ for equal shapes, fill_ from a 0-d value, else a view
+        # of the value without leading 1s, expanded.
+        if tuple(v.shape) == dst:
+            name = "torch::autograd::CopyBackwards"
+        elif v.ndim == 0:
+            name = "FillBackward3"
+        else:
+            v = v.view(_strip_leading_ones(tuple(v.shape)))
+            if tuple(v.shape) != dst:
+                v = v.expand(dst)
+            name = "torch::autograd::CopyBackwards"
+        full_key: Any = tuple(plan.numpy_key)
+    else:
+        stripped = _strip_leading_ones(tuple(v.shape))
+        if stripped != tuple(v.shape):
+            v = v.view(stripped)
+        arrays, result_shape = _index_arrays(plan)
+        mask_fill = (len(plan.tensors) == 1 and plan.tensors[0][1].dtype.name in ("bool", "uint8")
+                     and v.numel() == 1)  # fmt: skip
+        if not mask_fill and v.dtype is not self.dtype:
+            raise RuntimeError(
+                f"Index put requires the source and destination dtypes match, got "
+                f"{_dtype.legacy_name(self.dtype)} for the destination and "
+                f"{_dtype.legacy_name(v.dtype)} for the source.")
+        if not mask_fill:
+            try:
+                np.broadcast_to(np.empty(tuple(v.shape), bool), result_shape)
+            except ValueError:
+                raise RuntimeError(
+                    f"shape mismatch: value tensor of shape {list(v.shape)} cannot be broadcast to "
+                    f"indexing result of shape {list(result_shape)}") from None
+        name = "IndexPutBackward0"
+        full_key = _setitem_key(tuple(self.shape), plan, arrays)
+    if is_view:
+        name = "torch::autograd::CopySlices"
+    if v.dtype.is_complex and not self.dtype.is_complex:
+        warn_once(_errors.COMPLEX_TO_REAL, stacklevel=3)
+    assign(self, dispatch(OPS["setitem"], (self, full_key, v), {}, grad_fn=name))
+
+
+def _setitem_key(shape: tuple[int, ...], plan: _Index, arrays: list[tuple[int, np.ndarray]]) -> Any:
+    """The whole-tensor key for x[key] = v with index tensors. Where numpy would lay out the
+    indexed dims differently from torch (integers or bools next to tensors), the target
+    positions are computed by indexing an array of flat positions the torch way."""
+    if not plan.ints_and_tensors:
+        key: list[Any] = []
+        for part in plan.numpy_key:
+            if isinstance(part, Tensor) and part.dtype.name in ("bool", "uint8"):
+                key.extend(Tensor._from_array(jnp.asarray(a)) for a in np.nonzero(np.asarray(part._data)))
+            else:
+                key.append(part)
+        return tuple(key)
+    ids: np.ndarray = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    for dim, part in plan.views:
+        ids = ids[(slice(None),) * dim + (part,)]
+    last = max(d for d, _ in arrays)
+    index: list[Any] = [slice(None)] * (last + 1)
+    for d, a in arrays:
+        index[d] = a
+    positions = ids[tuple(index)]
+    return tuple(Tensor._from_array(jnp.asarray(p)) for p in np.unravel_index(positions, shape))
 
 
 def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -122,6 +448,7 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     copy = kwargs.pop("copy", False)
     kwargs.pop("device", None)
     kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
     for a in args:
         if isinstance(a, _dtype.dtype):
             dtype = a
@@ -129,6 +456,8 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             dtype = a.dtype
     if dtype is None or (dtype is self.dtype and not copy):
         return self
+    if self.dtype.is_complex and not dtype.is_complex:
+        warn_once(_errors.COMPLEX_TO_REAL, stacklevel=3)
     return dispatch(OPS["to_dtype"], (self, dtype), {})
 
 
@@ -168,15 +497,30 @@ def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, de
     return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
+def _everywhere() -> Tensor:
+    return Tensor._from_array(jnp.ones((), bool))
+
+
 def _zero_(self: Tensor) -> Tensor:
+    """Same as `Tensor.zero_` (grad_fn ZeroBackward0; NaN and inf become 0 too)."""
     check_inplace(self)
-    return assign(self, dispatch(OPS["mul"], (self, 0), {}))
+    return assign(self, dispatch(OPS["masked_fill"], (self, _everywhere(), 0), {},
+                                 grad_fn="ZeroBackward0"))  # fmt: skip
 
 
 def _fill_(self: Tensor, value: Any) -> Tensor:
+    """Same as `Tensor.fill_`: FillBackward2 for a number, FillBackward3 for a 0-d tensor."""
     check_inplace(self)
-    return assign(self, dispatch(OPS["masked_fill"], (self, Tensor._from_array(
-        jnp.ones((), bool)), value), {}))  # fmt: skip
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions.")  # fmt: skip
+        name = "FillBackward3"
+    else:
+        value = _dtype.checked_scalar(value, self.dtype)
+        name = "FillBackward2"
+    return assign(self, dispatch(OPS["masked_fill"], (self, _everywhere(), value), {},
+                                 grad_fn=name))  # fmt: skip
 
 
 @property  # type: ignore[misc]
@@ -204,7 +548,7 @@ def bind() -> None:
                 setattr(Tensor, alias + "_", _inplace(opdef))
         for dunder in opdef.operators:
             reflected = dunder.startswith("__r") and dunder not in ("__rshift__",)
-            setattr(Tensor, dunder, _reflected(opdef) if reflected else _method(opdef))
+            setattr(Tensor, dunder, _reflected(opdef, dunder) if reflected else _method(opdef))
             if dunder in _INPLACE_DUNDERS:
                 setattr(Tensor, _INPLACE_DUNDERS[dunder], _inplace(opdef))
     extras: dict[str, Any] = {
@@ -221,6 +565,7 @@ def bind() -> None:
         "view_as": lambda self, other: self.view(other.shape),
         "reshape_as": lambda self, other: self.reshape(other.shape),
         "type_as": lambda self, other: _to(self, other.dtype),
+        "__rtruediv__": _rtruediv, "__rdiv__": _rtruediv, "__rfloordiv__": _rfloordiv,
     }  # fmt: skip
     for name, fn in extras.items():
         setattr(Tensor, name, fn)

@@ -8,8 +8,12 @@ graph keeps the value each op actually consumed.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
+import sys
 import threading
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -46,14 +50,25 @@ class Node:
     `call(*arrays)` recomputes the op's outputs from the arrays of `inputs`; `key` is its
     structural identity (op and static arguments) for the trace cache. `saves` says whether
     torch's counterpart keeps tensors for backward, which decides the "backward through the
-    graph a second time" error once the node is `freed`."""
+    graph a second time" error once the node is `freed`. `no_derivative` names the aten op
+    of a node torch records as NotImplemented (floor_divide): walking it raises.
+    `output_deps[k]` lists the inputs output `k` depends on, where not all of them
+    (a recorded vjp); None means every output depends on every input."""
 
     __slots__ = ("_name", "call", "key", "inputs", "needs_input_grad", "saves", "multi_output",
-                 "freed", "id", "__weakref__")  # fmt: skip
+                 "freed", "id", "no_derivative", "output_deps", "edges", "__weakref__")  # fmt: skip
 
     def __init__(self, name: str, call: Callable[..., Any], key: Hashable,
-                 inputs: tuple[Value, ...], saves: bool, multi_output: bool) -> None:  # fmt: skip
+                 inputs: tuple[Value, ...], saves: bool, multi_output: bool,
+                 no_derivative: str | None = None,
+                 output_deps: tuple[frozenset[int], ...] | None = None,
+                 edges: tuple[int | None, ...] | None = None) -> None:  # fmt: skip
         self._name = name
+        # Note [Edges]: torch's next_functions has one entry per differentiable tensor argument
+        # of the aten overload: a Python number torch wraps into a tensor (x * 2) is an entry
+        # (None, 0); index and mask tensors are no entry. `edges` lists, per entry, a position
+        # in `inputs` (or None for a wrapped number); None means every input, in order.
+        self.edges = edges
         self.call = call
         self.key = key
         self.inputs = inputs
@@ -63,6 +78,8 @@ class Node:
         self.multi_output = multi_output
         self.freed = False
         self.id = next(_node_ids)
+        self.no_derivative = no_derivative
+        self.output_deps = output_deps
 
     def name(self) -> str:
         return self._name
@@ -70,11 +87,14 @@ class Node:
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
         out: list[tuple[Any, int]] = []
-        for v, needed in zip(self.inputs, self.needs_input_grad):
-            if not needed:
+        slots = range(len(self.inputs)) if self.edges is None else self.edges
+        for k in slots:
+            if k is None or not self.needs_input_grad[k]:
                 out.append((None, 0))
-            elif v.node is None:
-                out.append((AccumulateGrad(v), 0))
+                continue
+            v = self.inputs[k]
+            if v.node is None:
+                out.append((accumulate_grad(v), 0))
             else:
                 out.append((v.node, v.index))
         return tuple(out)
@@ -105,7 +125,18 @@ class AccumulateGrad:
         return id(self.value)
 
     def __repr__(self) -> str:
-        return f"<AccumulateGrad object at {hex(id(self.value))}>"
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+_accumulators: weakref.WeakKeyDictionary[Value, AccumulateGrad] = weakref.WeakKeyDictionary()
+
+
+def accumulate_grad(v: Value) -> AccumulateGrad:
+    """The leaf's AccumulateGrad node: one object per leaf, as torch keeps one while in use."""
+    acc = _accumulators.get(v)
+    if acc is None:
+        acc = _accumulators[v] = AccumulateGrad(v)
+    return acc
 
 
 # --- grad mode (thread-local, as in torch) ---------------------------------
@@ -129,7 +160,8 @@ def is_inference_mode_enabled() -> bool:
 
 
 class _ModeContext:
-    """A context manager that is also a decorator, like torch's grad-mode classes."""
+    """A context manager that is also a decorator, like torch's `_DecoratorContextManager`:
+    a decorated function (or generator, step by step) runs under a fresh copy of the mode."""
 
     def _enter(self) -> None:
         raise NotImplementedError
@@ -145,24 +177,66 @@ class _ModeContext:
         return self.__class__()
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        import functools
+        factory = self.clone
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(factory, fn)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self.clone():
+            with factory():
                 return fn(*args, **kwargs)
 
         return wrapper
 
 
-class no_grad(_ModeContext):  # noqa: N801
+def _wrap_generator(factory: Callable[[], _ModeContext],
+                    fn: Callable[..., Any]) -> Callable[..., Any]:  # fmt: skip
+    """torch/utils/_contextlib.py `_wrap_generator`: every resume of the generator runs under
+    the mode, and the caller's own mode holds between resumes."""
+
+    @functools.wraps(fn)
+    def generator_context(*args: Any, **kwargs: Any) -> Any:
+        gen = fn(*args, **kwargs)
+        try:
+            with factory():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with factory():
+                        gen.close()
+                    raise
+                except BaseException:
+                    with factory():
+                        response = gen.throw(*sys.exc_info())
+                else:
+                    with factory():
+                        response = gen.send(request)
+        except StopIteration as e:
+            return e.value
+
+    return generator_context
+
+
+class _NoParamModeContext(_ModeContext):
+    """Also usable as a bare decorator (`@no_grad`), as torch's
+    `_NoParamDecoratorContextManager`."""
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamModeContext):  # noqa: N801
     """Same as `torch.no_grad`."""
 
     def _enter(self) -> None:
         _mode.enabled = False
 
 
-class enable_grad(_ModeContext):  # noqa: N801
+class enable_grad(_NoParamModeContext):  # noqa: N801
     """Same as `torch.enable_grad`."""
 
     def _enter(self) -> None:
@@ -170,12 +244,18 @@ class enable_grad(_ModeContext):  # noqa: N801
 
 
 class set_grad_enabled(_ModeContext):  # noqa: N801
-    """Same as `torch.set_grad_enabled`: takes effect at once, and works as a context manager."""
+    """Same as `torch.set_grad_enabled`: takes effect at once, and works as a context manager
+    (restoring the mode from before the call) and as a decorator."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
         self._saved = (_mode.enabled, _mode.inference)
         _mode.enabled = self.mode
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        # torch: decorating undoes the immediate effect; the mode holds inside calls only.
+        _mode.enabled, _mode.inference = self._saved
+        return super().__call__(fn)
 
     def _enter(self) -> None:
         _mode.enabled = self.mode
@@ -188,20 +268,20 @@ class set_grad_enabled(_ModeContext):  # noqa: N801
 
 
 class inference_mode(_ModeContext):  # noqa: N801
-    """Same as `torch.inference_mode` (grad recording off; tensors made inside are inference tensors)."""
+    """Same as `torch.inference_mode`. `mode=False` turns grad recording back on (torch's
+    `InferenceMode(false)` sets grad mode); `@inference_mode` works bare or called."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = mode
 
     def _enter(self) -> None:
-        if self.mode:
-            _mode.enabled = False
-            _mode.inference = True
+        _mode.enabled = not self.mode
+        _mode.inference = self.mode
 
     def clone(self) -> inference_mode:
         return inference_mode(self.mode)
-
-    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:  # type: ignore[override]
-        if isinstance(fn, bool):  # @inference_mode(False) style goes through __init__
-            return inference_mode(fn)  # type: ignore[return-value]
-        return super().__call__(fn)

@@ -1,9 +1,18 @@
-"""Creation functions and the random generator; every tensor made here is a leaf."""
+"""Creation functions and the random generator; every tensor made here is a leaf.
+
+`tensor()` follows torch/csrc/utils/tensor_new.cpp (`internal_new_from_data`): the shape
+comes from the first element at each depth (`compute_sizes`), the dtype from every element
+(`infer_scalar_type`), and each element is converted as `store_scalar` does, with torch's
+errors for ragged data, strings, overflow and complex-to-real.
+"""
 
 from __future__ import annotations
 
 import math
+import operator
 import threading
+import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import jax
@@ -12,9 +21,14 @@ import numpy as np
 
 from . import _dtype, _errors
 from ._dtype import dtype as Dtype
-from ._tensor import Tensor
+from ._tensor import Tensor, warn_once
 
 _NUMBER = (bool, int, float, complex)
+_COPY_CONSTRUCT = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+    "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor)."
+)
+_MAX_DIMS = 64
 
 
 def _leaf(array: Any, requires_grad: bool) -> Tensor:
@@ -26,158 +40,415 @@ def _leaf(array: Any, requires_grad: bool) -> Tensor:
     return t
 
 
-def _infer_dtype(data: Any) -> Dtype:
-    """torch.tensor's dtype for nested Python data (floats -> default dtype, ints -> int64)."""
-    kinds = set()
+def _type_name(x: Any) -> str:
+    cls = type(x)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
 
-    def walk(x: Any) -> None:
-        if isinstance(x, Tensor):
-            kinds.add(x.dtype)
-        elif isinstance(x, (np.ndarray, np.generic, jax.Array)):
-            kinds.add(_dtype.from_np(x.dtype))
-        elif isinstance(x, _NUMBER):
-            kinds.add(_dtype.scalar_dtype(x))
-        else:
-            for item in x:
-                walk(item)
 
-    walk(data)
-    if not kinds:
+def _array_dtype(array: Any) -> Dtype:
+    """The dtype of a numpy/JAX array, with torch's error for the ones it cannot hold."""
+    try:
+        return _dtype.from_np(array.dtype)
+    except TypeError:
+        name = np.dtype(array.dtype).type.__name__
+        if name in ("uint16", "uint32", "uint64"):  # torch has them; there are none here
+            raise TypeError(f"autograd_grad has no {name} dtype (torch.{name} is not supported); "
+                            "convert the array to int32 or int64 first") from None  # fmt: skip
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{name}. The only supported types are: "
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, "
+            "uint32, uint16, uint8, and bool.") from None
+
+
+def _cast_array(array: Any, d: Dtype) -> jax.Array:
+    """An array converted to `d`, warning as torch's copy_ does when it drops imaginary parts."""
+    array = jnp.asarray(array)
+    if jnp.iscomplexobj(array) and not d.is_complex:
+        warn_once(_errors.COMPLEX_TO_REAL, stacklevel=4)
+        array = jnp.real(array)
+    return array.astype(d.np)
+
+
+def _is_sequence(x: Any) -> bool:
+    """Python's PySequence_Check, as torch uses it (a Tensor is not a sequence there)."""
+    if isinstance(x, (list, tuple, range, str, np.ndarray, jax.Array)):
+        return True
+    if isinstance(x, (Tensor, Mapping, np.generic, *_NUMBER)):
+        return False
+    return hasattr(type(x), "__getitem__") and hasattr(type(x), "__len__")
+
+
+def _compute_sizes(data: Any) -> list[int]:
+    sizes: list[int] = []
+    seq = data
+    while _is_sequence(seq):
+        n = len(seq)
+        sizes.append(n)
+        if len(sizes) > _MAX_DIMS:
+            raise ValueError(f"too many dimensions '{type(seq).__name__}'")
+        if n == 0:
+            break
+        seq = seq[0]
+    return sizes
+
+
+def _infer_scalar_type(x: Any) -> Dtype:
+    if isinstance(x, (np.ndarray, np.generic, jax.Array)):  # numpy.float64 keeps its dtype
+        return _array_dtype(x)
+    if isinstance(x, float):
         return _dtype.get_default_dtype()
-    out = kinds.pop()
-    for d in kinds:
-        out = _dtype.promote_types(out, d)
-    return out
+    if isinstance(x, bool):
+        return _dtype.bool_
+    if isinstance(x, int):
+        return _dtype.int64
+    if isinstance(x, complex):
+        return _dtype.default_complex()
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, str):
+        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if _is_sequence(x):
+        kinds = {type(item) for item in x} if isinstance(x, list) else None
+        if kinds is not None and kinds and kinds <= {int}:  # the common case, fast
+            return _dtype.int64
+        if kinds is not None and kinds and kinds <= {int, float}:
+            return _dtype.get_default_dtype()
+        out: Dtype | None = None
+        for item in x:
+            if item is x:
+                raise TypeError("new(): self-referential lists are incompatible")
+            d = _infer_scalar_type(item)
+            out = d if out is None else _dtype.promote_types(out, d)
+            if out is _dtype.complex128:
+                return out
+        return out if out is not None else _dtype.get_default_dtype()
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
 
 
-def _to_numpy(data: Any) -> Any:
+def _flatten(obj: Any, sizes: list[int], dim: int, out: list[Any]) -> None:
+    """torch's recursive_store walk: every element at the depth of `sizes`, lengths checked."""
+    if dim == len(sizes):
+        out.append(obj)
+        return
+    if not _is_sequence(obj):
+        raise TypeError("not a sequence")
+    items = list(obj)
+    n = sizes[dim]
+    if len(items) != n:
+        raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(items)})")
+    if dim + 1 == len(sizes):
+        out.extend(items)
+        return
+    for item in items:
+        _flatten(item, sizes, dim + 1, out)
+
+
+def _as_double(x: Any) -> float:
+    # PyFloat_AsDouble: floats, then __float__, then __index__.
+    if isinstance(x, (float, int)):
+        return float(x)
+    if isinstance(x, complex):
+        raise TypeError("must be real number, not complex")
+    if hasattr(type(x), "__float__"):
+        return float(x)
+    if hasattr(type(x), "__index__"):
+        return float(operator.index(x))
+    raise TypeError(f"must be real number, not {type(x).__name__}")
+
+
+def _as_integer(x: Any, d: Dtype) -> int:
+    # unpackIntegral: a float is truncated (overflow checked), anything else goes through
+    # __index__; c10 checked_convert decides what fits.
+    name = d.name
+    if isinstance(x, float):
+        return _dtype.checked_scalar(x, d, name)  # type: ignore[no-any-return]
+    value = operator.index(x)
+    if not -(2**63) <= value < 2**63:
+        raise RuntimeError("Overflow when unpacking long long")
+    return _dtype.checked_scalar(value, d, name)  # type: ignore[no-any-return]
+
+
+def _as_bool(x: Any) -> bool:
+    if isinstance(x, (float, complex)):
+        return bool(x)
+    return operator.index(x) != 0
+
+
+def _store(flat: list[Any], sizes: list[int], d: Dtype) -> np.ndarray:
+    """The elements as a numpy array of dtype `d` (store_scalar, element by element)."""
+    kinds = {type(x) for x in flat}
+    if any(issubclass(k, np.generic) for k in kinds):  # numpy scalars convert as their value
+        flat = [x.item() if isinstance(x, np.generic) else x for x in flat]
+        kinds = {type(x) for x in flat}
+    if d is _dtype.bool_:
+        values: Any = [_as_bool(x) for x in flat]
+    elif d.is_complex:
+        values = np.array([complex(x) for x in flat], dtype=np.complex128)
+    elif d.is_floating_point:
+        fast = kinds <= {int, float, bool}
+        values = np.array(flat if fast else [_as_double(x) for x in flat], dtype=np.float64)
+        if d.itemsize < 4:  # torch rounds through float, as c10::Half(float) does
+            values = values.astype(np.float32)
+    elif kinds <= {int, bool}:
+        try:
+            values = np.array(flat, dtype=np.int64)
+        except OverflowError:
+            raise RuntimeError("Overflow when unpacking long long") from None
+        info = np.iinfo(d.np)
+        lowest = -int(info.max) if info.min == 0 else int(info.min)
+        if values.size and (values.min() < lowest or values.max() > info.max):
+            raise RuntimeError(f"value cannot be converted to type {d.name} without overflow")
+    else:
+        values = [_as_integer(x, d) for x in flat]
+    array = np.asarray(values)
+    if array.dtype != d.np:
+        array = array.astype(d.np)
+    return array.reshape(sizes)
+
+
+def _from_data(data: Any, dtype: Dtype | None) -> jax.Array:
+    """torch's internal_new_from_data: an array for `data` (a copy; See module docstring)."""
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, Tensor):
-        return np.asarray(data._data)
-    if isinstance(data, (list, tuple)):
-        return [_to_numpy(x) for x in data]
-    return data
+        return _cast_array(data._data, dtype or data.dtype)
+    if isinstance(data, (np.ndarray, jax.Array)):
+        return _cast_array(data, dtype or _array_dtype(data))
+    sizes = _compute_sizes(data)
+    d = dtype or _infer_scalar_type(data)
+    flat: list[Any] = []
+    _flatten(data, sizes, 0, flat)
+    return jnp.asarray(_store(flat, sizes, d))
 
 
 def tensor(data: Any, *, dtype: Dtype | None = None, device: Any = None,
            requires_grad: bool = False, pin_memory: bool = False) -> Tensor:  # fmt: skip
-    """Same as `torch.tensor`: copies `data` into a new leaf tensor."""
+    """Same as `torch.tensor`: copies `data` into a new leaf tensor.
+
+    >>> import autograd_grad as torch
+    >>> torch.tensor([[1, 2], [3, 4.5]])
+    tensor([[1.0000, 2.0000],
+            [3.0000, 4.5000]])
+    """
     if isinstance(data, Tensor):
-        d = dtype or data.dtype
-        return _leaf(data._data.astype(d.np), requires_grad)
-    if isinstance(data, (np.ndarray, np.generic, jax.Array)):
-        d = dtype or _dtype.from_np(data.dtype)
-    else:
-        d = dtype or _infer_dtype(data)
-    array = np.asarray(_to_numpy(data))
-    if array.dtype == object:
-        raise TypeError("can't convert data of mixed or unsupported types to a tensor")
-    if array.dtype.kind == "c" and not d.is_complex:
-        raise TypeError("can't convert complex to a real dtype")
-    return _leaf(jnp.asarray(array, dtype=d.np), requires_grad)
+        warnings.warn(_COPY_CONSTRUCT, UserWarning, stacklevel=2)
+    return _leaf(_from_data(data, dtype), requires_grad)
 
 
 def as_tensor(data: Any, dtype: Dtype | None = None, device: Any = None) -> Tensor:
-    """Same as `torch.as_tensor` (returns `data` itself when it already fits)."""
-    if isinstance(data, Tensor) and (dtype is None or dtype is data.dtype):
-        return data
-    return tensor(data, dtype=dtype)
+    """Same as `torch.as_tensor`: `data` itself when it is a tensor of that dtype, a
+    differentiable cast of a tensor, otherwise a new tensor (never sharing memory here)."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or dtype is data.dtype else data.to(dtype)
+    return _leaf(_from_data(data, dtype), False)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """Same as `torch.from_numpy` (a copy: JAX arrays are immutable)."""
-    return _leaf(jnp.asarray(array), False)
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {_type_name(array)})")
+    d = _array_dtype(array)
+    if not array.dtype.isnative:
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. Conversion "
+            "between byte orders is currently not supported.")
+    return _leaf(jnp.asarray(array, dtype=d.np), False)
 
 
-def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of type {type(s).__name__}")
+def _size(name: str, size: tuple[Any, ...]) -> tuple[int, ...]:
+    """A size given as varargs or one sequence, with torch's argument-parser errors."""
+    one_sequence = len(size) == 1 and isinstance(size[0], (tuple, list))
+    dims = tuple(size[0]) if one_sequence else size
+    for i, s in enumerate(dims):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer, Tensor)):
+            if len(size) == 1 and not one_sequence:
+                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
+                                f"not {type(s).__name__}")  # fmt: skip
+            raise TypeError(
+                f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
+                f"\"type must be tuple of ints,but got {type(s).__name__}\"")
+    out = tuple(operator.index(s) for s in dims)
+    for s in out:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return tuple(int(s) for s in size)
+            if name == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
+    return out
 
 
-def _factory(value: Any) -> Any:
+def _factory(name: str, value: int) -> Any:
     def make(*size: Any, out: Any = None, dtype: Dtype | None = None, layout: Any = None,
-             device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:  # fmt: skip
+             device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
+             memory_format: Any = None) -> Tensor:  # fmt: skip
         d = dtype or _dtype.get_default_dtype()
-        return _leaf(jnp.full(_size(size), value, dtype=d.np), requires_grad)
+        return _leaf(jnp.full(_size(name, size), value, dtype=d.np), requires_grad)
 
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"Same as `torch.{name}`."
     return make
 
 
-zeros = _factory(0)
-ones = _factory(1)
-empty = _factory(0)  # torch leaves memory uninitialised; zeros is one valid choice
+zeros = _factory("zeros", 0)
+ones = _factory("ones", 1)
+empty = _factory("empty", 0)  # torch leaves memory uninitialised; zeros is one valid choice
+
+
+def _fill_value(name: str, fill_value: Any) -> bool | int | float | complex:
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        return fill_value.item()  # type: ignore[no-any-return]
+    if isinstance(fill_value, np.generic) and fill_value.ndim == 0:
+        return fill_value.item()  # type: ignore[no-any-return]
+    if not isinstance(fill_value, _NUMBER):
+        raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(fill_value).__name__}")  # fmt: skip
+    return fill_value
 
 
 def full(size: Any, fill_value: Any, *, dtype: Dtype | None = None, device: Any = None,
          requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.full`: the dtype follows `fill_value` when not given."""
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    d = dtype or _dtype.scalar_dtype(fill_value)
-    return _leaf(jnp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
-                          dtype=d.np), requires_grad)  # fmt: skip
+    """Same as `torch.full`: the dtype follows `fill_value` when not given (1 -> int64)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    value = _fill_value("full", fill_value)
+    d = dtype or _dtype.scalar_dtype(value)
+    shape = _size("full", (size,))
+    return _leaf(jnp.full(shape, _dtype.checked_scalar(value, d), dtype=d.np), requires_grad)
 
 
-def _like(factory: Any) -> Any:
+def _input_tensor(name: str, input: Any) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")  # fmt: skip
+    return input
+
+
+def _like(factory: Any, name: str) -> Any:
     def make(input: Tensor, *, dtype: Dtype | None = None, device: Any = None,
              requires_grad: bool = False, memory_format: Any = None, **_: Any) -> Tensor:  # fmt: skip
+        input = _input_tensor(name, input)
         return factory(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"Same as `torch.{name}`."
     return make
 
 
-zeros_like = _like(zeros)
-ones_like = _like(ones)
-empty_like = _like(empty)
+zeros_like = _like(zeros, "zeros_like")
+ones_like = _like(ones, "ones_like")
+empty_like = _like(empty, "empty_like")
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None, device: Any = None,
               requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
     """Same as `torch.full_like`."""
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    input = _input_tensor("full_like", input)
+    value = _fill_value("full_like", fill_value)
+    d = dtype or input.dtype
+    return _leaf(jnp.full(input.shape, _dtype.checked_scalar(value, d), dtype=d.np), requires_grad)
+
+
+def _number(x: Any) -> Any:
+    if isinstance(x, (Tensor, np.generic)):
+        return x.item()
+    return x
+
+
+def _c_number(x: float | int) -> str:
+    """A number as C++'s ostream prints it (torch's error messages)."""
+    return str(x) if isinstance(x, int) else f"{x:g}"
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Dtype | None = None,
            device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.arange`: int64 for integer arguments, else the default dtype."""
+    """Same as `torch.arange`: int64 for integer arguments, else the default dtype
+    (aten/src/ATen/native/RangeFactories.cpp)."""
     if end is None:
         start, end = 0, start
-    args = [a.item() if isinstance(a, Tensor) else a for a in (start, end, step)]
-    start, end, step = args
+    start, end, step = _number(start), _number(end), _number(step)
+    integral = all(isinstance(a, int) for a in (start, end, step))
+    d = dtype or (_dtype.int64 if integral else _dtype.get_default_dtype())
+    if d is _dtype.bool_ or d.is_complex:
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dtype.legacy_name(d)}'")
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if (end - start) / step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    d = dtype or (_dtype.int64 if all(isinstance(a, int) for a in args) else _dtype.get_default_dtype())
-    n = max(0, math.ceil((end - start) / step))
-    values = start + step * np.arange(n, dtype=np.float64 if d.is_floating_point else np.int64)
-    return _leaf(jnp.asarray(values, dtype=d.np), requires_grad)
+    is_int = not d.is_floating_point
+    if is_int and int(step) == 0:
+        raise ValueError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {_c_number(start)} -> {_c_number(end)}")
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if d is _dtype.int64:
+        xstart, xend, xstep = int(start), int(end), int(step)
+        sign = 1 if xstep > 0 else -1
+        span = xend - xstart + xstep - sign
+        n = abs(span) // abs(xstep) * (1 if (span >= 0) == (xstep > 0) else -1)  # C division
+    else:
+        n = math.ceil((float(end) - float(start)) / float(step))
+    n = max(0, n)
+    if is_int:
+        values = int(start) + int(step) * np.arange(n, dtype=np.int64)
+    else:
+        # torch accumulates in double for float32/float64 and in float for float16/bfloat16.
+        acc = np.float64 if d.itemsize >= 4 else np.float32
+        values = acc(start) + acc(step) * np.arange(n, dtype=acc)
+    return _leaf(jnp.asarray(np.asarray(values).astype(d.np)), requires_grad)
 
 
 def linspace(start: Any, end: Any, steps: int, *, dtype: Dtype | None = None, device: Any = None,
              requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.linspace`."""
-    d = dtype or _dtype.get_default_dtype()
+    """Same as `torch.linspace`, computed as its CPU kernel does: from `start` for the first
+    half and from `end` for the second, in the output's precision (double for integers)."""
+    start, end = _number(start), _number(end)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        names = ", ".join(type(a).__name__ for a in (start, end, steps))
+        raise TypeError(
+            f"linspace() received an invalid combination of arguments - got ({names}), but "
+            "expected one of:")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    values = np.linspace(float(start), float(end), steps, dtype=np.float64)
-    if d.is_floating_point:
-        # torch computes the two halves from each end (symmetric rounding).
-        step = (float(end) - float(start)) / (steps - 1) if steps > 1 else 0.0
-        i = np.arange(steps)
-        half = steps // 2
-        values = np.where(i < half, float(start) + step * i, float(end) - step * (steps - 1 - i))
-    return _leaf(jnp.asarray(values, dtype=d.np), requires_grad)
+    complex_args = isinstance(start, complex) or isinstance(end, complex)
+    d = dtype or (_dtype.default_complex() if complex_args else _dtype.get_default_dtype())
+    if d is _dtype.bool_:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    if d.is_complex:
+        compute: Any = d.np
+    elif d.is_floating_point:
+        compute = np.float64 if d is _dtype.float64 else np.float32
+    else:
+        compute = np.float64
+    if d.is_floating_point and d.itemsize < 4:
+        lo = np.asarray(start, np.float32).astype(d.np).astype(np.float32)
+        hi = np.asarray(end, np.float32).astype(d.np).astype(np.float32)
+    elif d.is_floating_point or d.is_complex:
+        lo, hi = np.asarray(start, compute), np.asarray(end, compute)
+    else:
+        lo = np.asarray(_dtype.checked_scalar(start, d), np.float64)
+        hi = np.asarray(_dtype.checked_scalar(end, d), np.float64)
+    if steps == 1:
+        values = np.full((1,), lo)
+    else:
+        step = (hi - lo) / compute(steps - 1)
+        if d.is_floating_point and d.itemsize < 4:
+            step = step.astype(d.np).astype(np.float32)
+        i = np.arange(steps).astype(compute)
+        rev = (steps - 1 - np.arange(steps)).astype(compute)
+        values = np.where(np.arange(steps) < steps // 2, lo + step * i, hi - step * rev)
+    return _leaf(jnp.asarray(np.asarray(values).astype(d.np)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: Any = None,
         requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
     """Same as `torch.eye`."""
+    for name, v, pos in (("n", n, 1), ("m", m, 2)):
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not "
+                            f"{type(v).__name__}")  # fmt: skip
+        if v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     d = dtype or _dtype.get_default_dtype()
     return _leaf(jnp.eye(n, m if m is not None else n, dtype=d.np), requires_grad)
 
@@ -234,38 +505,82 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def _random(sample: Any) -> Any:
+def _random(name: str, kernel: str, sample: Any) -> Any:
     def make(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,
              device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
+        shape = _size(name, size)
         d = dtype or _dtype.get_default_dtype()
+        if not (d.is_floating_point or d.is_complex):
+            raise NotImplementedError(
+                f"\"{kernel}\" not implemented for '{_dtype.legacy_name(d)}'")
         key = (generator or default_generator).next_key()
-        return _leaf(sample(key, _size(size), d.np), requires_grad)
+        return _leaf(sample(key, shape, d), requires_grad)
 
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"Same as `torch.{name}` (a different stream: See `Generator`)."
     return make
 
 
-rand = _random(lambda key, shape, d: jax.random.uniform(key, shape, d))
-randn = _random(lambda key, shape, d: jax.random.normal(key, shape, d))
+def _uniform(key: jax.Array, shape: tuple[int, ...], d: Dtype) -> jax.Array:
+    if d.is_complex:  # torch: real and imaginary parts each uniform on [0, 1)
+        re, im = jax.random.split(key)
+        real = d.to_real().np
+        return jax.lax.complex(jax.random.uniform(re, shape, real), jax.random.uniform(im, shape, real))
+    return jax.random.uniform(key, shape, d.np)
 
 
-def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
-            dtype: Dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # fmt: skip
+def _normal(key: jax.Array, shape: tuple[int, ...], d: Dtype) -> jax.Array:
+    # JAX, like torch, gives complex normals with variance 1/2 per part.
+    return jax.random.normal(key, shape, d.np)
+
+
+rand = _random("rand", "check_uniform_bounds", _uniform)
+randn = _random("randn", "normal_kernel_cpu", _normal)
+
+
+def randint(low: Any = 0, high: Any = None, size: Any = None, *,
+            generator: Generator | None = None, dtype: Dtype | None = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:  # fmt: skip
     """Same as `torch.randint(low=0, high, size)`."""
+    size_position = 3
     if size is None:
         low, high, size = 0, low, high
-    key = (generator or default_generator).next_key()
+        size_position = 2
+    for name, v, pos in (("low", low, 1), ("high", high, size_position - 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"randint(): argument '{name}' (position {pos}) must be int, not "
+                            f"{type(v).__name__}")  # fmt: skip
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' (position {size_position}) must be tuple of "
+                        f"ints, not {type(size).__name__}")  # fmt: skip
+    shape = _size("randint", (size,))
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     d = dtype or _dtype.int64
-    return _leaf(jax.random.randint(key, tuple(size), low, high, jnp.int64).astype(d.np), requires_grad)
+    if d is _dtype.bool_ and high > 2:
+        raise RuntimeError("to - 1 is out of bounds for bool")
+    key = (generator or default_generator).next_key()
+    values = jax.random.randint(key, shape, int(low), int(high), jnp.int64)
+    return _leaf(values.astype(d.np), requires_grad)
 
 
 def rand_like(input: Tensor, *, dtype: Dtype | None = None, **kw: Any) -> Tensor:
+    """Same as `torch.rand_like`."""
+    input = _input_tensor("rand_like", input)
     return rand(*input.shape, dtype=dtype or input.dtype, **kw)
 
 
 def randn_like(input: Tensor, *, dtype: Dtype | None = None, **kw: Any) -> Tensor:
+    """Same as `torch.randn_like`."""
+    input = _input_tensor("randn_like", input)
     return randn(*input.shape, dtype=dtype or input.dtype, **kw)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype: Dtype | None = None, **_: Any) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, dtype: Dtype | None = None,
+             device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
+    """Same as `torch.randperm`."""
+    (count,) = _size("randperm", (n,))
     key = (generator or default_generator).next_key()
-    return _leaf(jax.random.permutation(key, n).astype((dtype or _dtype.int64).np), False)
+    d = dtype or _dtype.int64
+    return _leaf(jax.random.permutation(key, count).astype(d.np), requires_grad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import jax
@@ -45,6 +46,8 @@ def _static_key(leaf: Any) -> Any:
     # Floats are keyed with their type so 1 and 1.0 (different promotion) never collide.
     if isinstance(leaf, _NUMBER):
         return (type(leaf), leaf)
+    if isinstance(leaf, slice):  # unhashable before Python 3.12
+        return (slice, leaf.start, leaf.stop, leaf.step)
     try:
         hash(leaf)
     except TypeError:
@@ -52,8 +55,56 @@ def _static_key(leaf: Any) -> Any:
     return leaf
 
 
-def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Run `opdef` on torch-style arguments and wrap the result in Tensors."""
+# torch/csrc/utils/python_arg_parser.cpp `should_allow_numbers_as_tensors`: only these ops
+# take a Python number as a (wrapped) tensor argument, which becomes a next_functions entry.
+_WRAPS_NUMBERS = frozenset({"add", "sub", "mul", "div", "floor_divide"})
+# Tensor arguments torch never differentiates (derivatives.yaml): no next_functions entry.
+_NOT_DIFFERENTIABLE = frozenset({"index", "indices", "mask", "condition", "key"})
+_param_names: dict[str, tuple[tuple[str, ...], str | None]] = {}
+
+
+def _names(opdef: OpDef) -> tuple[tuple[str, ...], str | None]:
+    """The positional parameter names of an op's implementation, and its *args name."""
+    if opdef.name not in _param_names:
+        params = inspect.signature(opdef.impl).parameters.values()
+        positional = tuple(p.name for p in params
+                           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))  # fmt: skip
+        var = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
+        _param_names[opdef.name] = (positional, var)
+    return _param_names[opdef.name]
+
+
+def _edges(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int | None, ...]:
+    """torch's next_functions layout for this call. See Note [Edges] in _core.py."""
+    positional, var = _names(opdef)
+    edges: list[int | None] = []
+    k = 0  # position among the tensor operands, in tree_flatten order
+
+    def visit(arg: Any, name: str | None, wraps: bool) -> None:
+        nonlocal k
+        if isinstance(arg, _NUMBER) and wraps:
+            edges.append(None)
+            return
+        for leaf in jax.tree_util.tree_leaves(arg, is_leaf=_is_tensor):
+            if isinstance(leaf, Tensor):
+                if name not in _NOT_DIFFERENTIABLE:
+                    edges.append(k)
+                k += 1
+
+    for i, arg in enumerate(args):
+        name = positional[i] if i < len(positional) else var
+        visit(arg, name, opdef.name in _WRAPS_NUMBERS and i < 2)
+    for name in sorted(kwargs):
+        visit(kwargs[name], name, False)
+    return tuple(edges)
+
+
+def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
+             grad_fn: str | None = None) -> Any:  # fmt: skip
+    """Run `opdef` on torch-style arguments and wrap the result in Tensors.
+
+    `grad_fn` overrides the recorded node's name, where it depends on more than the op's
+    arguments (setitem: torch names it after the in-place op its indexing ended in)."""
     leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
     tensor_pos = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Tensor)]
     tensors = [leaves[i] for i in tensor_pos]
@@ -70,8 +121,11 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any
     node = None
     if record:
         key = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(tensor_pos))
-        node = Node(opdef.node_name(args, kwargs), call, key, values, opdef.saves,
-                    opdef.multi_output)  # fmt: skip
+        edges = _edges(opdef, args, kwargs)
+        node = Node(grad_fn or opdef.node_name(args, kwargs), call, key, values,
+                    opdef.node_saves(args, kwargs), opdef.multi_output,
+                    opdef.no_derivative, edges=None if len(edges) == len(values) and all(
+                        e == i for i, e in enumerate(edges)) else edges)  # fmt: skip
     results = []
     for i, array in enumerate(outs):
         # torch: only floating and complex outputs can require grad (argmax, comparisons...).

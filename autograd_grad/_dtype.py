@@ -10,7 +10,7 @@ every operand can be read off the operands of an op implementation themselves.
 
 from __future__ import annotations
 
-import threading
+import math
 from typing import Any
 
 import jax
@@ -44,7 +44,13 @@ class dtype:  # noqa: N801 - torch's name
         return {"complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self) -> dtype:
-        return {"float64": complex128, "complex128": complex128}.get(self.name, complex64)
+        if self.is_complex:
+            return self
+        if self.name == "float16":
+            raise TypeError("autograd_grad has no complex32 dtype (torch.float16.to_complex())")
+        if not self.is_floating_point:
+            raise RuntimeError(f"Unknown Complex ScalarType for {legacy_name(self)}")
+        return complex128 if self.name == "float64" else complex64
 
 
 float16 = dtype("float16", np.float16)
@@ -76,27 +82,44 @@ def from_np(np_dtype: Any) -> dtype:
         raise TypeError(f"autograd_grad has no dtype for {np_dtype}") from None
 
 
-class _DefaultDtype(threading.local):
-    value: dtype = float32
-
-
-_default = _DefaultDtype()
+# torch: the default dtype is process-wide (not thread-local, unlike grad mode).
+_default: dtype = float32
 
 
 def get_default_dtype() -> dtype:
     """Same as `torch.get_default_dtype`."""
-    return _default.value
+    return _default
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Same as `torch.set_default_dtype`: only float32/float64 (and float16/bfloat16)."""
-    if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
-    _default.value = d
+    """Same as `torch.set_default_dtype`: float32, float64, float16 or bfloat16."""
+    global _default
+    if not isinstance(d, dtype):
+        raise TypeError(
+            "invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default = d
 
 
 def default_complex() -> dtype:
-    return complex128 if _default.value is float64 else complex64
+    """The dtype of a Python complex (torch: complex128 under a float64 default).
+
+    torch gives complex32 under a float16 default; there is no complex32 here, so complex64."""
+    if _default is bfloat16:
+        raise RuntimeError("invalid default scalar type for complex")
+    return complex128 if _default is float64 else complex64
+
+
+_LEGACY_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                 "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
+                 "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+                 "bfloat16": "BFloat16"}  # fmt: skip
+
+
+def legacy_name(d: dtype) -> str:
+    """torch's ScalarType name ("Float", "Long", ...), as its error messages print dtypes."""
+    return _LEGACY_NAMES[d.name]
 
 
 # --- promotion ------------------------------------------------------------
@@ -136,7 +159,8 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     if higher.is_complex:
         return higher
     if lower.is_complex:
-        return higher.to_complex() if higher.is_floating_point else lower
+        # complex32 (torch's float16 case) does not exist here: complex64 stands in.
+        return (complex128 if higher is float64 else complex64) if higher.is_floating_point else lower
     if higher.is_floating_point:
         return higher
     if higher is bool_ or lower.is_floating_point:
@@ -151,7 +175,7 @@ def scalar_dtype(x: Any) -> dtype:
     if isinstance(x, int):
         return int64
     if isinstance(x, float):
-        return _default.value
+        return _default
     if isinstance(x, complex):
         return default_complex()
     raise TypeError(f"not a number: {type(x).__name__}")
@@ -175,17 +199,69 @@ def result_type(*operands: Any) -> dtype:
 
 def to_float(d: dtype) -> dtype:
     """Integer and bool results of float ops (sqrt, div, mean...) take the default dtype."""
-    return d if (d.is_floating_point or d.is_complex) else _default.value
+    return d if (d.is_floating_point or d.is_complex) else _default
+
+
+_FLOAT_MAX = {d.name: float(ml_dtypes.finfo(d.np).max) for d in (float16, bfloat16, float32)}
 
 
 def cast(x: Any, d: dtype) -> jax.Array:
     """An operand as an array of dtype `d` (Python numbers included)."""
     if isinstance(x, (bool, int, float, complex)):
+        if type(x) is float and d.is_floating_point and d.itemsize < 8 and math.isfinite(x) and (
+                abs(x) > _FLOAT_MAX[d.name]):  # fmt: skip
+            x = math.copysign(math.inf, x)  # rounds to inf, as in torch (numpy would warn)
+        if type(x) is int and d.np.kind in "iu":
+            # torch: a wrapped int64 number is cast with C's wrap-around (int16 + 2**40 wraps).
+            bits = 8 * d.itemsize
+            x = x % (1 << bits) if d.np.kind == "u" else (x + (1 << (bits - 1))) % (1 << bits) - (
+                1 << (bits - 1))  # fmt: skip
         return jnp.asarray(x, dtype=d.np)
-    return x if x.dtype == d.np else x.astype(d.np)
+    if x.dtype == d.np:
+        return x
+    if jnp.iscomplexobj(x) and not d.is_complex:
+        x = jnp.real(x)  # torch drops the imaginary part (JAX would warn)
+    return x.astype(d.np)
 
 
 def promote(*operands: Any) -> list[jax.Array]:
     """All operands cast to their torch result type."""
     d = result_type(*operands)
     return [cast(x, d) for x in operands]
+
+
+# c10's names for the C++ types, as "value cannot be converted to type ..." prints them.
+_C10_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+              "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "float32": "float", "float64": "double", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>", "bool": "bool"}  # fmt: skip
+
+
+def checked_scalar(value: bool | int | float | complex, d: dtype, name: str | None = None) -> Any:
+    """A Python number as dtype `d` would hold it, with c10's `checked_convert` error when it
+    does not fit (c10/util/TypeCast.h `overflows`): ints wrap into uint8 from -255, floats
+    truncate into integers, infinities and NaN stay in floating dtypes."""
+    if d is bool_:
+        return bool(value)
+    overflow = RuntimeError(
+        f"value cannot be converted to type {name or _C10_NAMES[d.name]} without overflow")
+    if isinstance(value, complex) and not d.is_complex:
+        if value.imag != 0:
+            raise overflow
+        value = value.real
+    if d.is_floating_point or d.is_complex:
+        real = value.real if isinstance(value, complex) else float(value)
+        limit = float(ml_dtypes.finfo(d.to_real().np).max)
+        if real == real and abs(real) != float("inf") and abs(real) > limit:
+            raise overflow
+        return value
+    info = np.iinfo(d.np)
+    if isinstance(value, float):
+        if value != value or not info.min <= value <= info.max:
+            raise overflow
+        return int(value)
+    value = int(value)
+    lowest = -int(info.max) if info.min == 0 else int(info.min)  # uint8 wraps from -255
+    if not lowest <= value <= info.max:
+        raise overflow
+    return value % (int(info.max) + 1) if info.min == 0 else value

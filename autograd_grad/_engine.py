@@ -13,34 +13,54 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.extend import core as jax_core
 
 from . import _errors
-from ._core import Node, Value, is_grad_enabled
-from ._tensor import Tensor
+from ._core import Node, Value
+from ._tensor import Size, Tensor
 from ._trace import Subgraph, collect, vjp_function
 from .autograd.graph import GradientEdge
 
 # Note [Compile on repeat]: the first time a subgraph structure is seen its vjp runs
-# without compiling (no compile latency in notebooks); when it repeats, the same
-# function is jit-compiled and reused. Bounded, least recently used first out.
+# without compiling (no compile latency in notebooks): traced once to a jaxpr, which is
+# evaluated op by op (several times faster than running jax.vjp eagerly). When the
+# structure repeats, the same function is jit-compiled and reused. Bounded, least
+# recently used first out.
 _CACHE_SIZE = 256
 _seen: OrderedDict[Hashable, Callable[..., Any] | None] = OrderedDict()
+_deps_seen: OrderedDict[Hashable, tuple[frozenset[int], ...]] = OrderedDict()
+
+
+def _remember(cache: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
 
 
 def _grad_function(sub: Subgraph, batched: bool) -> Callable[..., Any]:
     key = (sub.key, batched)
-    fn = vjp_function(sub.program, batched)
     if key not in _seen:
-        _seen[key] = None
-    else:
-        if _seen[key] is None:
-            _seen[key] = jax.jit(fn)
-        fn = _seen[key]  # type: ignore[assignment]
-        _seen.move_to_end(key)
-    while len(_seen) > _CACHE_SIZE:
-        _seen.popitem(last=False)
+        _remember(_seen, key, None)
+        return _staged(vjp_function(sub.program, batched))
+    fn = _seen[key]
+    if fn is None:
+        fn = jax.jit(vjp_function(sub.program, batched))
+    _remember(_seen, key, fn)
     return fn
 
+
+def _staged(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` traced to a jaxpr and evaluated op by op: See Note [Compile on repeat]."""
+
+    def run(*args: Any) -> tuple[jax.Array, ...]:
+        closed = jax.make_jaxpr(fn)(*args)
+        return tuple(jax_core.jaxpr_as_fun(closed)(*jax.tree_util.tree_leaves(args)))
+
+    return run
+
+
+# --- arguments, in torch/autograd/__init__.py's order ------------------------------------
 
 def _as_tuple(x: Any) -> tuple[Any, ...]:
     if isinstance(x, (Tensor, GradientEdge)):
@@ -48,32 +68,53 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x)
 
 
-def _value_of(x: Tensor | GradientEdge) -> Value:
-    return x._value
+def _out_meta(out: Tensor | GradientEdge) -> tuple[Size, Any]:
+    """Shape and dtype of an output (torch reads a GradientEdge's from its node's metadata)."""
+    if isinstance(out, GradientEdge):
+        t = Tensor._from_array(out._value.data)
+        return t.shape, t.dtype
+    if not isinstance(out, Tensor):
+        raise AssertionError(_errors.OUTPUT_TYPE)  # noqa: TRY004 - torch's class
+    return out.shape, out.dtype
 
 
-def _make_grads(outputs: Sequence[Any], grads: Sequence[Any], batched: bool) -> list[Tensor | None]:
-    """torch/autograd/__init__.py `_make_grads`: check and fill in grad_outputs."""
+def _make_grads(outputs: tuple[Any, ...], grads: tuple[Any, ...],
+                batched: bool) -> list[Tensor | None]:  # fmt: skip
+    """torch/autograd/__init__.py `_make_grads`: check and fill in grad_outputs.
+
+    Error indices come from `grads.index(grad)` and `outputs.index(out)` as in torch, which
+    compare Tensors with `==`: a quirk we keep, errors included."""
     new: list[Tensor | None] = []
-    for i, (out, grad) in enumerate(zip(outputs, grads)):
+    for out, grad in zip(outputs, grads):
+        out_size, out_dtype = _out_meta(out)
         if isinstance(grad, Tensor):
-            first_shape = tuple(grad.shape[1:]) if batched else tuple(grad.shape)
-            if tuple(out.shape) != first_shape:
-                out_shape, grad_shape = out.shape, (grad.shape[1:] if batched else grad.shape)
+            first_shape = grad.shape
+            if batched:
+                # torch reads grad[0]: its errors for a 0-d or empty grad_output.
+                if grad.ndim == 0:
+                    raise IndexError(_errors.SELECT_0D)
+                if grad.shape[0] == 0:
+                    raise IndexError(_errors.SELECT_EMPTY)
+                first_shape = Size(grad.shape[1:])
+            if tuple(out_size) != tuple(first_shape):
+                if batched and isinstance(out, GradientEdge):
+                    raise RuntimeError(_errors.BATCHED_GRADIENT_EDGE)
                 template = _errors.BATCHED_SHAPE_MISMATCH if batched else _errors.SHAPE_MISMATCH
-                raise RuntimeError(
-                    template.format(list(grads).index(grad), _size(grad_shape), i, _size(out_shape)))
-            if out.dtype.is_complex != grad.dtype.is_complex:
-                raise RuntimeError(
-                    _errors.COMPLEX_DTYPE_MISMATCH.format(i, grad.dtype, i, out.dtype))
+                # torch's _calculate_shape drops the batch dimension of grad[0] a second time.
+                shown = Size(first_shape[1:]) if batched else first_shape
+                raise RuntimeError(template.format(
+                    grads.index(grad), shown, outputs.index(out), out_size))
+            if out_dtype.is_complex != grad.dtype.is_complex:
+                raise RuntimeError(_errors.COMPLEX_DTYPE_MISMATCH.format(
+                    grads.index(grad), grad.dtype, outputs.index(out), out_dtype))
             new.append(grad)
         elif grad is None:
-            if out.requires_grad:
-                if out.numel() != 1:
+            if isinstance(out, GradientEdge) or out.requires_grad:
+                if any(n != 1 for n in out_size):
                     raise RuntimeError(_errors.IMPLICIT_NOT_SCALAR)
-                if not out.dtype.is_floating_point:
-                    raise RuntimeError(_errors.IMPLICIT_NOT_REAL.format(out.dtype))
-                new.append(Tensor._from_array(jnp.ones(out.shape, out.dtype.np)))
+                if not out_dtype.is_floating_point:
+                    raise RuntimeError(_errors.IMPLICIT_NOT_REAL.format(out_dtype))
+                new.append(Tensor._from_array(jnp.ones(tuple(out_size), out_dtype.np)))
             else:
                 new.append(None)
         else:
@@ -81,16 +122,26 @@ def _make_grads(outputs: Sequence[Any], grads: Sequence[Any], batched: bool) -> 
     return new
 
 
-def _size(shape: Any) -> str:
-    from ._tensor import Size
-
-    return repr(Size(shape))
+def _check_batch(grads: Sequence[Tensor | None]) -> None:
+    """torch runs the batched engine under its vmap over grad_outputs: vmap's own checks."""
+    sizes = []
+    for g in grads:
+        if g is None:
+            continue
+        if g.ndim == 0:
+            raise ValueError(_errors.VMAP_0D)
+        sizes.append(g.shape[0])
+    if len(set(sizes)) > 1:
+        raise ValueError(_errors.VMAP_SIZES.format(sizes))
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
          is_grads_batched: bool = False, materialize_grads: bool = False) -> Any:  # fmt: skip
     """Same as `torch.autograd.grad`.
+
+    Deviation: with `create_graph=True` a gradient's `grad_fn` is one node for the whole
+    vjp, named "GradBackward" (torch names it after the last op of the backward formula).
 
     >>> import autograd_grad as torch
     >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -124,14 +175,16 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     grads = _make_grads(outputs, grads_in, is_grads_batched)
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        _check_batch(grads)
 
     result = run_backward(outputs, grads, retain_graph, create_graph, inputs_tuple, allow_unused,
                           is_grads_batched)  # fmt: skip
     if materialize_grads:
         if any(r is None and not isinstance(x, Tensor) for r, x in zip(result, inputs_tuple)):
             raise RuntimeError(_errors.MATERIALIZE_GRADIENT_EDGE)
-        result = tuple(
-            r if r is not None else _zeros_like(x, create_graph) for r, x in zip(result, inputs_tuple))
+        result = tuple(r if r is not None else _zeros_like(x, create_graph)
+                       for r, x in zip(result, inputs_tuple))  # fmt: skip
     if type(inputs) is dict:
         return dict(zip(inputs.keys(), result))
     return result
@@ -141,67 +194,170 @@ def _zeros_like(x: Tensor, requires_grad: bool) -> Tensor:
     return Tensor._from_array(jnp.zeros(x.shape, x.dtype.np), requires_grad)
 
 
+# --- the engine ----------------------------------------------------------------------------
+
 def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_graph: bool,
                  create_graph: bool, inputs: Sequence[Any], allow_unused: bool,
                  batched: bool) -> tuple[Tensor | None, ...]:  # fmt: skip
-    """The engine (torch: python_engine.cpp `THPEngine_run_backward` + engine.cpp)."""
+    """The engine (torch: python_engine.cpp `THPEngine_run_backward` + engine.cpp).
+
+    Every check runs before anything is computed or freed, so an error leaves the graph as
+    it was. (torch frees the graph before its unused-input error; we keep it usable.)"""
     if len(outputs) != len(grads):
         raise RuntimeError(_errors.LENGTH_MISMATCH.format(len(outputs), len(grads)))
     out_values: list[Value] = []
     cotangents: list[Tensor] = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
-        v = _value_of(out)
+        v: Value = out._value
         if not v.requires_grad:
             raise RuntimeError(_errors.OUTPUT_NO_GRAD.format(i))
         if g is None:
             continue  # torch skips outputs whose grad_output is None
         out_values.append(v)
         cotangents.append(g)
-    in_values = [_value_of(x) for x in inputs]
-    for v in in_values:
+    # The same value asked for twice gets the same gradient twice: trace it once.
+    in_values: list[Value] = []
+    position: dict[int, int] = {}
+    slots: list[int] = []
+    for x in inputs:
+        if not isinstance(x, (Tensor, GradientEdge)):
+            raise RuntimeError(_errors.INPUT_TYPE.format(type(x).__name__))  # noqa: TRY004
+        v = x._value
         if not v.requires_grad:
             raise RuntimeError(_errors.INPUT_NO_GRAD)
+        if id(v) not in position:
+            position[id(v)] = len(in_values)
+            in_values.append(v)
+        slots.append(position[id(v)])
 
     sub = collect(out_values, in_values)
-    for node in sub.nodes:
+    # torch's engine runs nodes newest first and raises at the first that cannot run.
+    for node in sorted(sub.nodes, key=lambda n: n.id, reverse=True):
+        if node.no_derivative is not None:
+            raise RuntimeError(_errors.NOT_IMPLEMENTED.format(node.no_derivative))
         if node.freed and node.saves:
             raise RuntimeError(_errors.FREED_GRAPH)
-    for i, used in enumerate(sub.used):
-        if not used and not allow_unused:
+    for i, slot in enumerate(slots):
+        if not sub.used[slot] and not allow_unused:
             raise RuntimeError(_errors.UNUSED_INPUT.format(i))
 
-    # Cotangents take the output's dtype (torch: engine.cpp validate_outputs).
-    ct_arrays = [g._data.astype(v.data.dtype) for g, v in zip(cotangents, out_values)]
-    args = ([v.data for v in in_values], [v.data for v in sub.consts], ct_arrays)
     fn = _grad_function(sub, batched)
-    if create_graph and is_grad_enabled():
+    if create_graph:
+        # torch's engine runs backward with grad mode set to create_graph, so the gradient's
+        # graph is recorded even under no_grad().
         results = _record_grad(sub, fn, batched, in_values, cotangents)
     else:
-        arrays = fn(*args)
-        results = [Tensor._from_array(a) for a in arrays]
+        args = ([v.data for v in in_values], [v.data for v in sub.consts],
+                [g._data for g in cotangents])  # fmt: skip
+        results = [Tensor._from_array(a) for a in fn(*args)]
+    if not batched:
+        # torch's engine passes a grad_output through untouched when the output is the
+        # input itself: the gradient is that very Tensor (requires_grad and all).
+        for i, j in enumerate(sub.passthrough):
+            if j is not None and cotangents[j].dtype == results[i].dtype:
+                results[i] = cotangents[j]
     if not retain_graph:
         for node in sub.nodes:
             node.freed = True
-    return tuple(r if used else None for r, used in zip(results, sub.used))
+    return tuple(results[slot] if sub.used[slot] else None for slot in slots)
 
 
 def _record_grad(sub: Subgraph, fn: Callable[..., Any], batched: bool, in_values: list[Value],
                  cotangents: list[Tensor]) -> list[Tensor]:  # fmt: skip
-    """Run the vjp and record it as one node, so its result can be differentiated again."""
+    """Run the vjp and record it as one node, so its result can be differentiated again.
+
+    A gradient requires grad only where it depends on a frontier value that does, as in
+    torch: the gradient of `(2 * x).sum()` is a constant. See Note [Gradient dependencies]."""
     n_in, n_const = len(in_values), len(sub.consts)
+    vjp = vjp_function(sub.program, batched)
 
     def call(*arrays: jax.Array) -> tuple[jax.Array, ...]:
-        return fn(arrays[:n_in], arrays[n_in:n_in + n_const], arrays[n_in + n_const:])
+        # The node's function, traced into the vjp of any later grad through it.
+        return vjp(arrays[:n_in], arrays[n_in:n_in + n_const], arrays[n_in + n_const:])
 
     frontier = tuple(in_values) + tuple(sub.consts) + tuple(g._value for g in cotangents)
-    arrays = call(*(v.data for v in frontier))
-    node = Node(_GRAD_NODE_NAME, call, ("grad", sub.key, batched), frontier, saves=True,
-                multi_output=True)  # fmt: skip
-    requires = any(node.needs_input_grad)
-    return [Tensor._from_value(Value(a, node if requires else None, i, requires))
-            for i, a in enumerate(arrays)]  # fmt: skip
+    frontier_arrays = [v.data for v in frontier]
+    key = (sub.key, batched)
+    deps = _deps_seen.get(key)
+    if deps is None:
+        # The jaxpr the analysis needs also computes the gradients (first sight anyway).
+        closed = jax.make_jaxpr(call)(*frontier_arrays)
+        deps = _dependencies(closed.jaxpr)
+        _remember(_deps_seen, key, deps)
+        arrays = tuple(jax_core.jaxpr_as_fun(closed)(*frontier_arrays))
+    else:
+        _deps_seen.move_to_end(key)
+        arrays = fn(frontier_arrays[:n_in], frontier_arrays[n_in:n_in + n_const],
+                    frontier_arrays[n_in + n_const:])  # fmt: skip
+    requires = [any(frontier[j].requires_grad for j in d) for d in deps]
+    node = None
+    if any(requires):
+        node = Node(_GRAD_NODE_NAME, call, ("grad", sub.key, batched), frontier, saves=True,
+                    multi_output=True, output_deps=deps)  # fmt: skip
+    return [Tensor._from_value(Value(a, node if r else None, i, r))
+            for i, (a, r) in enumerate(zip(arrays, requires))]  # fmt: skip
 
 
 # torch names a gradient's node after the last op of the backward formula that made it
 # (often MulBackward0); here the whole vjp is one node.
 _GRAD_NODE_NAME = "GradBackward"
+
+
+# --- Note [Gradient dependencies] --------------------------------------------------------
+# torch's gradient of an input requires grad when its backward formulas used a tensor that
+# requires grad: `x * x` saves x, `2 * x` saves only the constant 2. We recover this from the
+# jaxpr of the vjp: which frontier arguments each gradient depends on through data flow.
+# Integer and boolean values carry no dependency, because torch never lets them require
+# grad (the mask in clamp's or max's backward is a bool tensor). One analysis per subgraph
+# structure, cached. Known difference: torch's fused backward kernels that take the input
+# only for a comparison (relu's threshold_backward) make the gradient require grad; here
+# such a gradient is a constant.
+
+# Primitives that call a sub-jaxpr once with their operands (no loop): analysed inside.
+_CALL_PRIMITIVES = frozenset({"pjit", "jit", "closed_call", "core_call", "custom_jvp_call",
+                              "custom_vjp_call", "custom_vjp_call_jaxpr", "remat",
+                              "checkpoint"})  # fmt: skip
+
+
+def _dependencies(jaxpr: Any) -> tuple[frozenset[int], ...]:
+    """Per output of `jaxpr`, the positions of the arguments it depends on."""
+    n = len(jaxpr.invars)
+    masks = _propagate(jaxpr, [1 << j for j in range(n)])
+    return tuple(frozenset(j for j in range(n) if m >> j & 1) for m in masks)
+
+
+def _propagate(jaxpr: Any, in_masks: list[int]) -> list[int]:
+    """Forward data-flow over a jaxpr: a bit mask of the arguments each variable depends on."""
+    env: dict[Any, int] = dict(zip(jaxpr.invars, in_masks))
+
+    def read(atom: Any) -> int:
+        if isinstance(atom, jax_core.Literal):
+            return 0
+        return env.get(atom, 0)
+
+    for eqn in jaxpr.eqns:
+        masks = [read(a) for a in eqn.invars]
+        inner = _called_jaxpr(eqn)
+        if inner is not None:
+            outs = _propagate(inner, masks)
+        else:
+            union = 0
+            for m in masks:
+                union |= m
+            outs = [union] * len(eqn.outvars)
+        for var, m in zip(eqn.outvars, outs):
+            env[var] = m if jnp.issubdtype(var.aval.dtype, jnp.inexact) else 0
+    return [read(v) for v in jaxpr.outvars]
+
+
+def _called_jaxpr(eqn: Any) -> Any:
+    if eqn.primitive.name not in _CALL_PRIMITIVES:
+        return None
+    for name in ("jaxpr", "call_jaxpr", "fun_jaxpr"):
+        inner = eqn.params.get(name)
+        if isinstance(inner, jax_core.ClosedJaxpr):
+            inner = inner.jaxpr
+        if (isinstance(inner, jax_core.Jaxpr) and len(inner.invars) == len(eqn.invars)
+                and len(inner.outvars) == len(eqn.outvars)):  # fmt: skip
+            return inner
+    return None

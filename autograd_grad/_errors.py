@@ -4,7 +4,11 @@ from __future__ import annotations
 
 # torch/csrc/autograd/python_variable.cpp, THPVariable_set_requires_grad
 REQUIRES_GRAD_DTYPE = "Only Tensors of floating point and complex dtype can require gradients"
-REQUIRES_GRAD_DTYPE_SETTER = "only Tensors of floating point dtype can require gradients"
+# the `requires_grad` setter (python_variable.cpp) and `requires_grad_()` (VariableTypeManual.cpp)
+REQUIRES_GRAD_DTYPE_SETTER = "only Tensors of floating point and complex dtype can require gradients"
+REQUIRES_GRAD_DTYPE_METHOD = "only Tensors of floating point dtype can require gradients"
+REQUIRES_GRAD_NOT_BOOL = "requires_grad must be a bool"
+NON_LEAF_REQUIRES_GRAD_TRUE = "you can only change requires_grad flags of leaf variables."
 NON_LEAF_REQUIRES_GRAD = (
     "you can only change requires_grad flags of leaf variables. If you want to use a computed "
     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
@@ -15,11 +19,25 @@ NON_LEAF_GRAD_ACCESS = (
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
     "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
     "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-    "github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at "
-    "/pytorch/build/aten/src/ATen/core/TensorBody.h:499.)"
+    "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
+    "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
 )
 NUMPY_REQUIRES_GRAD = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
+BOOL_EMPTY = "Boolean value of Tensor with no values is ambiguous"
+# torch/csrc/autograd/python_variable_indexing.cpp / python_variable_methods.cpp
+ONE_ELEMENT_SCALAR = "only one element tensors can be converted to Python scalars"
+INDEX_CONVERSION = "only integer tensors of a single element can be converted to an index"
+SCALAR_REQUIRES_GRAD = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+    "Consider using tensor.detach() first. (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)"
+)
+# aten/src/ATen/native/Copy.cpp
+COMPLEX_TO_REAL = (
+    "Casting complex values to real discards the imaginary part (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/Copy.cpp:307.)"
+)
 DEEPCOPY_NON_LEAF = (
     "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at "
     "the moment.  If you were attempting to deepcopy a module, this may be because of a "
@@ -57,10 +75,25 @@ COMPLEX_DTYPE_MISMATCH = (
     "Mismatch in dtype: grad_output[{}] has a dtype of {} and output[{}] has a dtype of {}."
 )
 GRAD_OUTPUT_TYPE = "gradients can be either Tensors or None, but got {}"
+OUTPUT_TYPE = "Expected output to be a torch.Tensor"  # an AssertionError
+BATCHED_GRADIENT_EDGE = "Batched grads are not supported with GradientEdge"  # _calculate_shape
+# torch/_vmap_internals.py, as is_grads_batched reaches it (vmap over the grad_outputs)
+VMAP_0D = (
+    "vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for some input, but that input is a "
+    "Tensor of dimensionality 0 so expected in_dim to satisfy 0 <= in_dim < 0."
+)
+VMAP_SIZES = "vmap: Expected all tensors to have the same size in the mapped dimension, got sizes {} for the mapped dimension"
+# aten/src/ATen/native/TensorShape.cpp, select (grad[0] of a batched grad_output)
+SELECT_0D = (
+    "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+    "C++ to convert a 0-dim tensor to a number"
+)
+SELECT_EMPTY = "index 0 is out of bounds for dimension 0 with size 0"
 
 # torch/csrc/autograd/python_engine.cpp and engine.cpp
 LENGTH_MISMATCH = "got {} tensors and {} gradients"
 OUTPUT_NO_GRAD = "element {} of tensors does not require grad and does not have a grad_fn"
+INPUT_TYPE = "all inputs have to be Tensors or GradientEdges, but got {}"
 INPUT_NO_GRAD = "One of the differentiated Tensors does not require grad"
 UNUSED_INPUT = (
     "The differentiated Tensor at index {} appears to not have been used in the graph. "
@@ -74,6 +107,8 @@ FREED_GRAPH = (
     "backward."
 )
 MATERIALIZE_GRADIENT_EDGE = "materialize_grads cannot be used when the given input is a GradientEdge"
+# torch/csrc/autograd/functions/basic_ops.h, NotImplemented (derivatives.yaml "not_implemented")
+NOT_IMPLEMENTED = "derivative for aten::{} is not implemented"
 
 
 # aten/src/ATen/WrapDimUtils.h

@@ -5,6 +5,7 @@ See Note [Values and tensors] in _core.py.
 
 from __future__ import annotations
 
+import operator
 import warnings
 from typing import Any
 
@@ -17,12 +18,41 @@ from ._core import Node, Value, is_grad_enabled
 
 
 class Size(tuple):  # type: ignore[type-arg]
-    """Same as `torch.Size`: a tuple of ints printed as `torch.Size([2, 3])`."""
+    """Same as `torch.Size`: a tuple of ints printed as `torch.Size([2, 3])`; slicing,
+    `+` and `*` give a Size again."""
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        items = []
+        for i, s in enumerate(sizes):
+            if isinstance(s, Tensor) or hasattr(s, "__index__"):
+                items.append(operator.index(s))
+            else:
+                raise TypeError(
+                    f"torch.Size() takes an iterable of 'int' (item {i} is '{type(s).__name__}')")
+        return super().__new__(cls, items)
 
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
 
     __str__ = __repr__
+
+    def __getitem__(self, key: Any) -> Any:
+        out = super().__getitem__(key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __add__(self, other: Any) -> Any:
+        out = super().__add__(other)
+        return Size(out) if isinstance(other, tuple) else out
+
+    def __radd__(self, other: Any) -> Any:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n: Any) -> Size:
+        return Size(super().__mul__(n))
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         return int(np.prod(self, dtype=np.int64))
@@ -51,8 +81,7 @@ class device:  # noqa: N801 - torch's name
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            other = device(other)
+        # torch: torch.device("cpu") == "cpu" is False; only devices compare equal.
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:
@@ -89,7 +118,7 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        return Size(self._value.data.shape)
+        return tuple.__new__(Size, self._value.data.shape)
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
@@ -142,16 +171,29 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
+        # torch/csrc/autograd/python_variable.cpp, THPVariable_set_requires_grad
+        if not isinstance(flag, bool):
+            raise RuntimeError(_errors.REQUIRES_GRAD_NOT_BOOL)
         if not self.is_leaf:
-            if flag:
-                return
-            raise RuntimeError(_errors.NON_LEAF_REQUIRES_GRAD)
+            raise RuntimeError(
+                _errors.NON_LEAF_REQUIRES_GRAD_TRUE if flag else _errors.NON_LEAF_REQUIRES_GRAD)
         if flag and not (self.dtype.is_floating_point or self.dtype.is_complex):
             raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE_SETTER)
-        self._value.requires_grad = bool(flag)
+        self._value.requires_grad = flag
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        self.requires_grad = requires_grad
+        """Same as `Tensor.requires_grad_` (torch/csrc/autograd/VariableTypeManual.cpp)."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                f"{type(requires_grad).__name__}")
+        if not self.is_leaf:
+            if not requires_grad:
+                raise RuntimeError(_errors.NON_LEAF_REQUIRES_GRAD)
+            return self
+        if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE_METHOD)
+        self._value.requires_grad = requires_grad
         return self
 
     @property
@@ -212,6 +254,9 @@ class Tensor:
         return np.asarray(self._value.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # torch/_tensor.py: __array__ is self.numpy(), so it refuses tensors requiring grad.
+        if self.requires_grad:
+            raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
         a = np.asarray(self._value.data)
         return a.astype(dtype) if dtype is not None else a
 
@@ -220,18 +265,36 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
-            raise RuntimeError(_errors.BOOL_AMBIGUOUS.format(self.numel()))
+            raise RuntimeError(_errors.BOOL_EMPTY if self.numel() == 0 else _errors.BOOL_AMBIGUOUS)
         return bool(self._value.data.reshape(()))
 
+    def _scalar(self, ctype: str) -> Any:
+        """The single element as a Python number (torch's `dispatch_to<T>`)."""
+        if self.numel() != 1:
+            raise ValueError(_errors.ONE_ELEMENT_SCALAR)
+        value = self._value.data.reshape(()).item()
+        if isinstance(value, complex):
+            if value.imag != 0:
+                raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
+            value = value.real
+        return value
+
     def __float__(self) -> float:
-        return float(self.item().real if self.is_complex() else self.item())
+        if self.requires_grad:
+            warnings.warn(_errors.SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=2)
+        return float(self._scalar("double"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int64_t"))
+
+    def __complex__(self) -> complex:
+        if self.numel() != 1:
+            raise ValueError(_errors.ONE_ELEMENT_SCALAR)
+        return complex(self._value.data.reshape(()).item())
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self.dtype.is_complex or self.numel() != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
+            raise TypeError(_errors.INDEX_CONVERSION)
         return int(self.item())
 
     def __len__(self) -> int:
@@ -240,9 +303,16 @@ class Tensor:
         return self.shape[0]
 
     def __iter__(self) -> Any:
+        # torch/_tensor.py: iter(self.unbind(0)), so the rows' grad_fn is UnbindBackward0.
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.shape[0]))
+        return iter(self.unbind(0))
+
+    def __pos__(self) -> Tensor:
+        # torch: Tensor.positive returns self, and refuses bool tensors.
+        if self.dtype.name == "bool":
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        return self
 
     def __hash__(self) -> int:
         return id(self)
@@ -255,9 +325,10 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self.ndim == 0 and not self.dtype.is_complex:
+        # torch/_tensor.py: 0-d tensors format their item; others only with an empty spec.
+        if self.ndim == 0:
             return self.item().__format__(spec)
-        return repr(self).__format__(spec)
+        return object.__format__(self, spec)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return (_rebuild, (np.asarray(self._value.data), self.requires_grad))
@@ -269,9 +340,15 @@ class Tensor:
         memo[id(self)] = t
         return t
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """Same as `Tensor.type`: the legacy type name, or a cast to a dtype or type name."""
         if dtype is None:
             return _LEGACY_TYPE_NAMES.get(self.dtype.name, "torch.Tensor")
+        if isinstance(dtype, str):
+            by_name = {v: k for k, v in _LEGACY_TYPE_NAMES.items()}
+            if dtype not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = _dtype_by_name(by_name[dtype])
         return self.to(dtype)
 
 
@@ -284,8 +361,22 @@ _LEGACY_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTe
                       "complex128": "torch.ComplexDoubleTensor"}  # fmt: skip
 
 
+def _dtype_by_name(name: str) -> _dtype.dtype:
+    return next(d for d in _dtype.ALL_DTYPES if d.name == name)
+
+
 def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor._from_array(jnp.asarray(array), requires_grad)
+
+
+_warned: set[str] = set()
+
+
+def warn_once(message: str, stacklevel: int = 2) -> None:
+    """A UserWarning the first time only, as torch's TORCH_WARN_ONCE."""
+    if message not in _warned:
+        _warned.add(message)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel + 1)
 
 
 def is_tensor(obj: Any) -> bool:

@@ -8,7 +8,13 @@ in, so one compiled function serves every step whose graph has the same structur
 Note [Non-leaf inputs]: the gradient w.r.t. an intermediate value `y` is taken by
 adding a zero perturbation `eps` where `y` is used and differentiating w.r.t. `eps`.
 Then `grad(z, [x, y])` gives the total derivative for `x` and the partial for `y`,
-exactly as torch does.
+exactly as torch does. Where `y` is used, the trace reads `y + (eps + (base - offset))`:
+`y` is the recorded value (an argument), `base` recomputes it inside the vjp (so the
+gradient flows on to `x`) and `offset` is that same recomputation done outside the vjp.
+`base - offset` is exactly 0 with derivative base' inside the vjp, yet it is constant as
+a function of the trace's arguments. So a recorded vjp (create_graph) depends on `y`
+itself, as torch's backward graph does through the saved `y`, and differentiating it
+again counts the path from `x` to `y` once: through `y`'s own node.
 """
 
 from __future__ import annotations
@@ -37,23 +43,48 @@ class Program:
     nonleaf_inputs: tuple[Ref | None, ...]  # base value of a non-leaf input, or None for leaves
     n_consts: int
 
-    def run(self, inputs: Sequence[Array], consts: Sequence[Array]) -> tuple[Array, ...]:
-        """The subgraph's outputs. Non-leaf inputs are perturbations; See Note [Non-leaf inputs]."""
+    def run(self, diff: Sequence[Array], consts: Sequence[Array], values: Sequence[Array],
+            offsets: Sequence[Array | None]) -> tuple[Array, ...]:  # fmt: skip
+        """The subgraph's outputs, inside the vjp. `diff` holds the leaf inputs and the
+        perturbations of non-leaf inputs, `values` the inputs' recorded values and `offsets`
+        the non-leaf inputs' bases (from `offsets`); See Note [Non-leaf inputs]."""
+        read = self._evaluate(diff, consts, values, offsets, len(self.steps))
+        return tuple(read(r) for r in self.outputs)
+
+    def offsets(self, inputs: Sequence[Array], consts: Sequence[Array]) -> list[Array | None]:
+        """The non-leaf inputs' bases, computed outside the vjp: See Note [Non-leaf inputs]."""
+        needed = [ref[1] for ref in self.nonleaf_inputs if ref is not None and ref[0] == "node"]
+        read = self._evaluate(inputs, consts, inputs, None, max(needed, default=-1) + 1)
+        return [None if ref is None else read(ref) for ref in self.nonleaf_inputs]
+
+    def _evaluate(self, diff: Sequence[Array], consts: Sequence[Array], values: Sequence[Array],
+                  offsets: Sequence[Array | None] | None,
+                  n_steps: int) -> Callable[[Ref], Array]:  # fmt: skip
+        """Run the first `n_steps` steps; return the reader of refs. Without `offsets` (outside
+        the vjp) a non-leaf input reads as its recorded value."""
         results: list[tuple[Array, ...]] = []
 
         def read(ref: Ref) -> Array:
             kind = ref[0]
             if kind == "input":
-                base = self.nonleaf_inputs[ref[1]]
-                return inputs[ref[1]] if base is None else read(base) + inputs[ref[1]]
+                i = ref[1]
+                base = self.nonleaf_inputs[i]
+                if base is None:
+                    return diff[i]
+                if offsets is None:
+                    # `+ 0` as inside the vjp, so both runs see the same bits (-0.0 + 0 is 0).
+                    return values[i] + jnp.zeros_like(values[i])
+                offset = offsets[i]
+                assert offset is not None  # every non-leaf input has one
+                return values[i] + (diff[i] + (read(base) - offset))
             if kind == "const":
                 return consts[ref[1]]
             return results[ref[1]][ref[2]]
 
-        for call, multi, args in self.steps:
+        for call, multi, args in self.steps[:n_steps]:
             out = call(*(read(a) for a in args))
             results.append(tuple(out) if multi else (out,))
-        return tuple(read(r) for r in self.outputs)
+        return read
 
 
 @dataclass
@@ -65,26 +96,52 @@ class Subgraph:
     consts: list[Value]
     nodes: list[Node]  # the nodes the backward pass goes through (torch "executes")
     used: list[bool]  # per requested input: reachable from the outputs
+    # per requested input: the output that is that input itself and its only use, whose
+    # grad_output torch hands back as the gradient (the same Tensor), else None
+    passthrough: list[int | None]
 
 
-def toposort(outputs: Sequence[Value]) -> list[Node]:
-    """Nodes reachable from `outputs` through edges that required grad, inputs first."""
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(v.node, False) for v in outputs if v.node is not None]
+def walk(outputs: Sequence[Value]) -> tuple[list[Node], dict[int, tuple[bool, ...]]]:
+    """Nodes reachable from `outputs`, inputs first, and per node which input edges the walk
+    follows: those that required grad when the op ran and, for a node with `output_deps`,
+    that a reached output depends on (torch's edges of a gradient's own backward graph)."""
+    follows: dict[int, list[bool]] = {}
+    nodes: dict[int, Node] = {}
+    reached: set[tuple[int, int]] = set()
+    stack = [(v.node, v.index) for v in outputs if v.node is not None]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node, index = stack.pop()
+        deps = None if node.output_deps is None else node.output_deps[index]
+        mark = (node.id, -1 if deps is None else index)
+        if mark in reached:
             continue
-        if node.id in seen:
-            continue
-        seen.add(node.id)
-        stack.append((node, True))
-        for v, needed in zip(node.inputs, node.needs_input_grad):
-            if needed and v.node is not None and v.node.id not in seen:
-                stack.append((v.node, False))
-    return order
+        reached.add(mark)
+        nodes[node.id] = node
+        followed = follows.setdefault(node.id, [False] * len(node.inputs))
+        for j, (v, needed) in enumerate(zip(node.inputs, node.needs_input_grad)):
+            if needed and not followed[j] and (deps is None or j in deps):
+                followed[j] = True
+                if v.node is not None:
+                    stack.append((v.node, v.index))
+
+    # Depth-first post-order over the followed edges: every node after its inputs' nodes.
+    order: list[Node] = []
+    done: set[int] = set()
+    for root in sorted(nodes.values(), key=lambda n: n.id):
+        todo: list[tuple[Node, bool]] = [(root, False)]
+        while todo:
+            node, expanded = todo.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if node.id in done:
+                continue
+            done.add(node.id)
+            todo.append((node, True))
+            for v, edge in zip(node.inputs, follows[node.id]):
+                if edge and v.node is not None and v.node.id not in done:
+                    todo.append((v.node, False))
+    return order, {k: tuple(f) for k, f in follows.items()}
 
 
 def _aval(v: Value) -> tuple[Any, ...]:
@@ -94,14 +151,14 @@ def _aval(v: Value) -> tuple[Any, ...]:
 def collect(outputs: Sequence[Value], inputs: Sequence[Value]) -> Subgraph:
     """Walk back from `outputs`; build the program computing them from `inputs` and constants."""
     input_index = {id(v): i for i, v in enumerate(inputs)}
-    order = toposort(outputs)
+    order, follows = walk(outputs)
     # A node is walked when a requested input lies behind it.
     reaches: dict[int, bool] = {}
     used = [False] * len(inputs)
     for node in order:
         hit = False
-        for v, needed in zip(node.inputs, node.needs_input_grad):
-            if not needed:
+        for v, followed in zip(node.inputs, follows[node.id]):
+            if not followed:
                 continue
             if id(v) in input_index:
                 used[input_index[id(v)]] = True
@@ -134,7 +191,7 @@ def collect(outputs: Sequence[Value], inputs: Sequence[Value]) -> Subgraph:
     steps = []
     key_steps = []
     for node in walked:
-        args = tuple(ref(v, needed) for v, needed in zip(node.inputs, node.needs_input_grad))
+        args = tuple(ref(v, followed) for v, followed in zip(node.inputs, follows[node.id]))
         steps.append((node.call, node.multi_output, args))
         key_steps.append((node.key, args))
     out_refs = tuple(ref(v) for v in outputs)
@@ -142,25 +199,40 @@ def collect(outputs: Sequence[Value], inputs: Sequence[Value]) -> Subgraph:
     program = Program(tuple(steps), out_refs, len(inputs), nonleaf, len(consts))
     key = (tuple(key_steps), out_refs, nonleaf,
            tuple(_aval(v) for v in inputs), tuple(_aval(v) for v in consts))  # fmt: skip
-    return Subgraph(program, key, consts, walked, used)
+    read_by_steps = {a for _, _, args in steps for a in args if a[0] == "input"}
+    passthrough: list[int | None] = []
+    for i in range(len(inputs)):
+        hits = [j for j, r in enumerate(out_refs) if r == ("input", i)]
+        alone = len(hits) == 1 and ("input", i) not in read_by_steps
+        passthrough.append(hits[0] if alone else None)
+    return Subgraph(program, key, consts, walked, used, passthrough)
 
 
 def vjp_function(program: Program, batched: bool) -> Callable[..., tuple[Array, ...]]:
     """(inputs, consts, cotangents) -> grads w.r.t. inputs, as one pure function.
 
-    Leaf inputs are differentiated at their values, non-leaf inputs at a zero perturbation."""
+    Leaf inputs are differentiated at their values, non-leaf inputs at a zero perturbation.
+    Cotangents take their output's dtype (torch: engine.cpp validate_outputs), inside the
+    function so that a float64 grad_output of a float32 output is differentiable too.
+
+    Note [Complex gradients]: torch's gradient is the conjugate Wirtinger derivative and JAX's
+    vjp the plain transpose; they agree as conj(vjp(conj(ct))), a no-op for real arrays."""
 
     def grads(inputs: Sequence[Array], consts: Sequence[Array],
               cotangents: Sequence[Array]) -> tuple[Array, ...]:  # fmt: skip
-        primals = [jnp.zeros_like(x) if program.nonleaf_inputs[i] is not None else x
-                   for i, x in enumerate(inputs)]  # fmt: skip
+        nonleaf = program.nonleaf_inputs
+        offsets = program.offsets(inputs, consts) if any(b is not None for b in nonleaf) else []
+        primals = [x if nonleaf[i] is None else jnp.zeros_like(x) for i, x in enumerate(inputs)]
 
         def f(*diff: Array) -> tuple[Array, ...]:
-            return program.run(diff, consts)
+            return program.run(diff, consts, inputs, offsets)
 
-        _, pullback = jax.vjp(f, *primals)
+        outs, pullback = jax.vjp(f, *primals)
+        cts = tuple(jnp.conj(ct.astype(out.dtype)) for ct, out in zip(cotangents, outs))
         if batched:
-            return jax.vmap(pullback)(tuple(cotangents))
-        return pullback(tuple(cotangents))
+            results = jax.vmap(pullback)(cts)
+        else:
+            results = pullback(cts)
+        return tuple(jnp.conj(r) for r in results)
 
     return grads

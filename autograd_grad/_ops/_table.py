@@ -17,6 +17,9 @@ NONE = "none"  # the implementation promotes itself, or the op keeps its input d
 BINARY = "binary"  # operands to torch.result_type
 FLOAT = "float"  # like BINARY, then integer/bool to the default float dtype (sqrt, div)
 
+# torch's node for ops without a derivative formula (derivatives.yaml "not_implemented").
+NOT_IMPLEMENTED = "torch::autograd::NotImplemented"
+
 
 @dataclass(frozen=True)
 class OpInfoTest:
@@ -35,7 +38,7 @@ class OpDef:
     name: str
     impl: Callable[..., Any]
     grad_fn: str | Callable[..., str] | None  # torch's Node name; None: not differentiable
-    saves: bool  # torch keeps tensors for backward (decides the freed-graph error)
+    saves: bool | Callable[..., bool]  # torch keeps tensors for backward (freed-graph error)
     promote: str = NONE
     method: str | None = None  # Tensor method name
     inplace: str | None = None  # Tensor in-place method name (x.add_)
@@ -44,6 +47,15 @@ class OpDef:
     aliases: tuple[str, ...] = ()  # other function names in the same namespaces
     multi_output: bool = False
     opinfo: OpInfoTest | None = None
+    # torch records this op's node as NotImplemented: grad through it raises
+    # "derivative for aten::<no_derivative> is not implemented".
+    no_derivative: str | None = None
+
+    def node_saves(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        """Whether this call's node keeps tensors (x[0] does not, x[[0, 1]] does)."""
+        if callable(self.saves):
+            return self.saves(*args, **kwargs)
+        return self.saves
 
     def node_name(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         if callable(self.grad_fn):
@@ -55,19 +67,23 @@ class OpDef:
 OPS: dict[str, OpDef] = {}
 
 
-def op(name: str, *, grad_fn: str | Callable[..., str] | None, saves: bool = True,
+def op(name: str, *, grad_fn: str | Callable[..., str] | None,
+       saves: bool | Callable[..., bool] = True,
        promote: str = NONE, method: str | bool | None = True, inplace: str | None = None,
        operators: tuple[str, ...] = (), namespaces: tuple[str, ...] = ("torch",),
        aliases: tuple[str, ...] = (), multi_output: bool = False,
-       opinfo: OpInfoTest | None = OpInfoTest()) -> Callable[[Callable[..., Any]], OpDef]:  # fmt: skip
-    """Register an op. `method=True` makes a Tensor method of the same name."""
+       opinfo: OpInfoTest | None = OpInfoTest(),
+       no_derivative: str | None = None) -> Callable[[Callable[..., Any]], OpDef]:  # fmt: skip
+    """Register an op. `method=True` makes a Tensor method of the same name.
+    A `grad_fn` of NOT_IMPLEMENTED makes `no_derivative` default to the op's name."""
 
     def register(impl: Callable[..., Any]) -> OpDef:
         if name in OPS:
             raise ValueError(f"op {name!r} registered twice")
         method_name = name if method is True else (method or None)
+        missing = no_derivative or (name if grad_fn == NOT_IMPLEMENTED else None)
         opdef = OpDef(name, impl, grad_fn, saves, promote, method_name, inplace, operators,
-                      namespaces, aliases, multi_output, opinfo)  # fmt: skip
+                      namespaces, aliases, multi_output, opinfo, missing)  # fmt: skip
         OPS[name] = opdef
         return opdef
 

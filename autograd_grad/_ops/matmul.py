@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -31,9 +32,13 @@ def _matmul_name(input: Any, other: Any) -> str:
         return "MmBackward0"
     if a == 1 and b == 2:
         return "SqueezeBackward4"
-    if b == 1 or (a >= 3 and b == 2):
-        return "ViewBackward0"
-    return "UnsafeViewBackward0" if a <= 2 else "ViewBackward0"
+    if a == 2 and getattr(input, "requires_grad", False):
+        # torch: _matmul_impl folds other.mT and returns output.mT().contiguous(), a copy
+        # unless the transposed result is contiguous already.
+        p, q = input.shape[0], other.shape[-1]
+        empty = math.prod(other.shape[:-2]) * p * q == 0
+        return "TransposeBackward0" if empty or p == 1 or q == 1 else "CloneBackward0"
+    return "UnsafeViewBackward0"  # torch: _unsafe_view of the folded mm/mv or of bmm
 
 
 @op("matmul", grad_fn=_matmul_name, operators=("__matmul__",))

@@ -113,13 +113,13 @@ def floor_divide(input: Array, other: Array) -> Array:
 
 
 @op("rfloordiv", grad_fn="torch::autograd::NotImplemented", saves=False, promote=BINARY,
-    method="__rfloordiv__", opinfo=None)  # fmt: skip
+    method="__rfloordiv__", opinfo=None, no_derivative="floor_divide")  # fmt: skip
 def rfloordiv(input: Array, other: Array) -> Array:
     return jnp.floor_divide(other, input)
 
 
 def _remainder_name(input: Any, other: Any) -> str:
-    return "RemainderBackward1" if hasattr(other, "shape") and other.ndim > 0 else "RemainderBackward0"
+    return "RemainderBackward1" if hasattr(other, "shape") else "RemainderBackward0"
 
 
 @op("remainder", grad_fn=_remainder_name, saves=False, promote=BINARY, inplace="remainder_",
@@ -129,7 +129,8 @@ def remainder(input: Array, other: Array) -> Array:
     return jnp.remainder(input, other)
 
 
-@op("rmod", grad_fn="torch::autograd::NotImplemented", saves=False, promote=BINARY, method="__rmod__", opinfo=None)
+@op("rmod", grad_fn="torch::autograd::NotImplemented", saves=False, promote=BINARY, method="__rmod__", opinfo=None,
+    no_derivative="remainder")  # fmt: skip
 def rmod(input: Array, other: Array) -> Array:
     return jnp.remainder(other, input)
 
@@ -218,7 +219,7 @@ def _bitwise(name: str, fn: Any, dunders: tuple[str, ...]) -> None:
     def impl(input: Array, other: Array) -> Array:
         d = _dtype.result_type(input, other)
         if d.is_floating_point or d.is_complex:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{d.name.capitalize()}\'')
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_dtype.legacy_name(d)}\'')
         return fn(_dtype.cast(input, d), _dtype.cast(other, d))
 
     impl.__name__ = name
@@ -288,6 +289,25 @@ def _sign(x: Array) -> Array:
     return jnp.sign(x)
 
 
+@jax.custom_jvp
+def _abs_real(x: Array) -> Array:
+    return jnp.abs(x)
+
+
+@_abs_real.defjvp
+def _abs_real_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    # torch: derivatives.yaml "abs" is grad * self.sgn(): 0 at 0 (JAX's rule passes grad
+    # there), and a gradient that depends on self, so create_graph keeps it in the graph.
+    (x,), (g,) = primals, tangents
+    return jnp.abs(x), g * jnp.sign(x)
+
+
+def _abs(x: Array) -> Array:
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return _abs_real(x)
+    return jnp.abs(x)
+
+
 def _sgn(x: Array) -> Array:
     return jnp.sign(x)
 
@@ -343,7 +363,7 @@ _unary("sinc", _sinc)
 _unary("logit", _logit)
 _unary("reciprocal", jnp.reciprocal)
 _unary("neg", jnp.negative, promote=NONE, saves=False, aliases=("negative",), operators=("__neg__",))
-_unary("abs", jnp.abs, promote=NONE, aliases=("absolute",), operators=("__abs__",))
+_unary("abs", _abs, promote=NONE, aliases=("absolute",), operators=("__abs__",))
 _unary("relu", _relu, promote=NONE)
 _unary("sign", _sign, promote=NONE, saves=False)
 _unary("sgn", _sgn, promote=NONE, saves=False)

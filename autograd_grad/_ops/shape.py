@@ -354,7 +354,13 @@ def _check_key(input: Array, key: tuple[Any, ...]) -> None:
         axis += 1
 
 
-@op("getitem", grad_fn=index_name, method="__getitem__", namespaces=(), opinfo=None)
+def _index_saves(input: Any, key: Any) -> bool:
+    # torch: only advanced indexing (IndexBackward0) keeps tensors (the indices) for backward.
+    return index_name(input, key) == "IndexBackward0"
+
+
+@op("getitem", grad_fn=index_name, saves=_index_saves, method="__getitem__", namespaces=(),
+    opinfo=None)  # fmt: skip
 def getitem(input: Array, key: Any) -> Array:
     parts = key if isinstance(key, tuple) else (key,)
     _check_key(input, parts)

@@ -11,6 +11,8 @@ class GradientEdge(tuple):  # type: ignore[type-arg]
     """Same as `torch.autograd.graph.GradientEdge`: the pair (node, output_nr), usable as an
     output or input of `autograd.grad`. It also carries the value it stands for."""
 
+    _value: Any  # the Value of the tensor the edge was taken from
+
     def __new__(cls, node: Any, output_nr: int, value: Any = None) -> GradientEdge:
         edge = super().__new__(cls, (node, output_nr))
         edge._value = value

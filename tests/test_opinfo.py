@@ -1,0 +1,486 @@
+"""OpInfo conformance: every `OPS` entry with an `opinfo` against PyTorch's own op database.
+
+For each `OpDef` whose `opinfo` is set, its entries in
+`torch.testing._internal.common_methods_invocations.op_db` are found by name (the table's
+`OpInfoTest.name`, else the op's name in each of its namespaces, and its aliases) and
+variant (`OpInfoTest.variant`; empty means every variant). Each entry's sample inputs run
+through torch and through autograd_grad in four phases, each a separate test:
+
+- ``forward``: values, dtypes, shapes, `requires_grad` and `grad_fn` names of the results
+  (float32 and float64, plus up to two integer/bool dtypes the OpInfo declares);
+- ``grad``: `autograd.grad` of every differentiable output w.r.t. every float input, with
+  the same random cotangents on both sides; `None`s must match;
+- ``gradgrad`` (where torch supports it): `create_graph=True`, then the grad of
+  ``sum(grads * projection)`` w.r.t. the inputs and the cotangents. A structurally absent
+  second derivative is `None` in torch and zeros here (our first-order grads are one vjp
+  node; see README "How it differs from torch"), so `None` and zeros compare equal;
+- ``batched``: `is_grads_batched=True` with a batch of 3 cotangents, where the OpInfo has
+  `check_batched_grad`.
+
+Expected failures, tolerances and the op_db name live in the op's `OpInfoTest` entry
+(`xfail` maps a phase, or ``phase:dtype``, to its reason); an expected failure that passes
+fails the run (strict xfail). `scripts/opinfo_report.py` runs the same cases for
+docs/opinfo_coverage.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import types
+import warnings
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("expecttest")
+
+from torch.testing._internal.common_methods_invocations import op_db  # noqa: E402
+
+import autograd_grad as ag  # noqa: E402
+from autograd_grad._ops import OPS, OpDef  # noqa: E402
+
+PHASES = ("forward", "grad", "gradgrad", "batched")
+MAX_SAMPLES = 8  # per op_db entry and dtype, in sample_inputs order
+BATCH = 3  # cotangents per batched grad
+FLOAT_DTYPES = (torch.float32, torch.float64)
+# Forward-only dtypes: the first integer dtype the OpInfo declares, and bool.
+INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
+TOLERANCES = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-9)}
+NAMESPACE_PREFIX = {"torch": "", "nn.functional": "nn.functional."}
+
+
+# --- which cases exist --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Case:
+    """One test: an op_db entry of an OpDef, a dtype and a phase."""
+
+    opdef: OpDef
+    info: Any  # torch's OpInfo
+    dtype: Any  # torch dtype
+    phase: str
+
+    @property
+    def entry(self) -> str:
+        """The op_db entry, `name` or `name.variant`."""
+        v = self.info.variant_test_name
+        return f"{self.info.name}.{v}" if v else self.info.name
+
+    @property
+    def dtype_name(self) -> str:
+        return str(self.dtype).removeprefix("torch.")
+
+    @property
+    def id(self) -> str:
+        return f"{self.entry}-{self.dtype_name}-{self.phase}"
+
+    @property
+    def rtol_atol(self) -> tuple[float, float]:
+        rtol, atol = TOLERANCES.get(self.dtype, (0.0, 0.0))
+        spec = self.opdef.opinfo
+        assert spec is not None
+        return (rtol if spec.rtol is None else spec.rtol, atol if spec.atol is None else spec.atol)
+
+    def xfail_reason(self) -> str | None:
+        """The table's reason this case is expected to fail, or None."""
+        spec = self.opdef.opinfo
+        assert spec is not None
+        for key in (f"{self.phase}:{self.dtype_name}", self.phase):
+            if key in spec.xfail:
+                return spec.xfail[key]
+        return None
+
+
+def op_db_names(opdef: OpDef) -> list[str]:
+    """The op_db names an OpDef answers to."""
+    spec = opdef.opinfo
+    assert spec is not None
+    if spec.name is not None:
+        return [spec.name]
+    names = []
+    for ns in opdef.namespaces or ("torch",):
+        prefix = NAMESPACE_PREFIX.get(ns)
+        if prefix is not None:
+            names += [prefix + n for n in (opdef.name, *opdef.aliases)]
+    return names
+
+
+def op_db_entries(opdef: OpDef) -> list[Any]:
+    spec = opdef.opinfo
+    assert spec is not None
+    names = op_db_names(opdef)
+    return [info for info in op_db if info.name in names
+            and (not spec.variant or info.variant_test_name == spec.variant)]  # fmt: skip
+
+
+def _dtypes(info: Any) -> list[Any]:
+    declared = info.dtypes
+    out = [d for d in FLOAT_DTYPES if d in declared]
+    out += [d for d in INT_DTYPES if d in declared][:1]
+    if torch.bool in declared:
+        out.append(torch.bool)
+    return out
+
+
+def _phases(info: Any, dtype: Any, opdef: OpDef) -> list[str]:
+    if dtype not in FLOAT_DTYPES or not info.supports_autograd:
+        return ["forward"]
+    spec = opdef.opinfo
+    assert spec is not None
+    phases = ["forward", "grad"]
+    if info.supports_gradgrad and spec.gradgrad:
+        phases.append("gradgrad")
+    if info.check_batched_grad:
+        phases.append("batched")
+    return phases
+
+
+def all_cases() -> list[Case]:
+    cases = []
+    for opdef in OPS.values():
+        if opdef.opinfo is None:
+            continue
+        for info in op_db_entries(opdef):
+            for dtype in _dtypes(info):
+                cases += [Case(opdef, info, dtype, p) for p in _phases(info, dtype, opdef)]
+    return cases
+
+
+# --- torch values -> our values -------------------------------------------------------------
+
+def _resolve(root: Any, dotted: str) -> Any:
+    obj = root
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def our_function(info: Any) -> Callable[..., Any]:
+    """Our counterpart of the OpInfo's `op`: the same public name under `autograd_grad`, or,
+    for a wrapper (a lambda over `torch.X`), the wrapper with `torch` bound to autograd_grad."""
+    try:
+        theirs = _resolve(torch, info.name)
+    except AttributeError:
+        theirs = None
+    if info.op is theirs:
+        return _resolve(ag, info.name)
+    fn = info.op
+    if isinstance(fn, types.FunctionType):
+        scope = {**fn.__globals__, "torch": ag}
+        return types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
+    raise TypeError(f"don't know how to call our version of {info.name}'s op {fn!r}")
+
+
+class Pair:
+    """One sample's arguments built twice, as fresh torch leaves and as our tensors."""
+
+    def __init__(self, sample: Any) -> None:
+        self._torch: dict[int, Any] = {}
+        self._ours: dict[int, Any] = {}
+        self.leaves: list[tuple[Any, Any]] = []  # (torch, ours) tensors that require grad
+        self.torch_args = self._convert(sample.input, sample.args, sample.kwargs, ours=False)
+        self.our_args = self._convert(sample.input, sample.args, sample.kwargs, ours=True)
+
+    def _convert(self, input: Any, args: Any, kwargs: Any, *, ours: bool) -> Any:
+        return (self.value(input, ours), tuple(self.value(a, ours) for a in args),
+                {k: self.value(v, ours) for k, v in kwargs.items()})  # fmt: skip
+
+    def value(self, x: Any, ours: bool) -> Any:
+        if isinstance(x, torch.Tensor):
+            return self._tensor(x, ours)
+        if isinstance(x, torch.dtype):
+            return getattr(ag, str(x).removeprefix("torch.")) if ours else x
+        if isinstance(x, torch.Size):
+            return tuple(x) if ours else x
+        if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+            return type(x)(self.value(v, ours) for v in x)
+        if isinstance(x, dict):
+            return {k: self.value(v, ours) for k, v in x.items()}
+        return x
+
+    def _tensor(self, x: Any, ours: bool) -> Any:
+        key = id(x)
+        if key not in self._torch:
+            # Fresh leaves on both sides: the same numbers, the same sharing between arguments.
+            t = x.detach().clone().requires_grad_(x.requires_grad)
+            o = ag.tensor(x.detach().numpy().copy(), dtype=self.value(x.dtype, True),
+                          requires_grad=x.requires_grad)  # fmt: skip
+            self._torch[key], self._ours[key] = t, o
+            if x.requires_grad:
+                self.leaves.append((t, o))
+        return self._ours[key] if ours else self._torch[key]
+
+
+@functools.lru_cache(maxsize=64)
+def _samples(index: int, dtype: Any) -> tuple[Any, ...]:
+    # Made once per entry and dtype and shared by the phases (each run copies the tensors):
+    # torch's sample_inputs inspects the call stack, which is slow under pytest.
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        items = op_db[index].sample_inputs("cpu", dtype, requires_grad=dtype.is_floating_point)
+        return tuple(itertools.islice(items, MAX_SAMPLES))
+
+
+def samples(case: Case) -> tuple[Any, ...]:
+    """The first MAX_SAMPLES of the OpInfo's sample inputs (requiring grad for float dtypes)."""
+    index = next(i for i, info in enumerate(op_db) if info is case.info)
+    return _samples(index, case.dtype)
+
+
+# --- comparing --------------------------------------------------------------------------------
+
+def _flat(x: Any) -> list[Any]:
+    if isinstance(x, (list, tuple)):
+        return [leaf for item in x for leaf in _flat(item)]
+    return [x]
+
+
+def _as_numpy(x: Any) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        return x.detach().resolve_conj().numpy()
+    return np.asarray(x.detach()._data)
+
+
+def assert_close(ours: Any, theirs: Any, case: Case, path: str, *, meta: bool = True,
+                 none_is_zero: bool = False) -> None:  # fmt: skip
+    """Same type, dtype, shape and values (case tolerances); with `meta`, the same
+    requires_grad and grad_fn name as well."""
+    if none_is_zero:
+        if theirs is None and isinstance(ours, ag.Tensor):
+            assert not np.any(_as_numpy(ours)), f"{path}: torch gives None, ours is nonzero"
+            return
+        if ours is None and isinstance(theirs, torch.Tensor):
+            assert not np.any(_as_numpy(theirs)), f"{path}: ours is None, torch's is nonzero"
+            return
+    if theirs is None or ours is None:
+        assert ours is None and theirs is None, f"{path}: ours {_short(ours)}, torch {_short(theirs)}"
+        return
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, ag.Tensor), f"{path}: expected a Tensor, got {_short(ours)}"
+        assert str(ours.dtype) == str(theirs.dtype), f"{path}: dtype {ours.dtype} != {theirs.dtype}"
+        assert tuple(ours.shape) == tuple(theirs.shape), (
+            f"{path}: shape {tuple(ours.shape)} != {tuple(theirs.shape)}")
+        if meta:
+            assert ours.requires_grad == theirs.requires_grad, (
+                f"{path}: requires_grad {ours.requires_grad} != {theirs.requires_grad}")
+            their_name = None if theirs.grad_fn is None else theirs.grad_fn.name()
+            our_name = None if ours.grad_fn is None else ours.grad_fn.name()
+            assert our_name == their_name, f"{path}: grad_fn {our_name} != {their_name}"
+        a, b = _as_numpy(ours), _as_numpy(theirs)
+        if b.dtype.kind in "biu":
+            np.testing.assert_array_equal(a, b, err_msg=path)
+        else:
+            rtol, atol = case.rtol_atol
+            np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol,
+                                       atol=atol, equal_nan=True, err_msg=path)  # fmt: skip
+        return
+    if isinstance(theirs, (list, tuple)):
+        assert isinstance(ours, (list, tuple)), f"{path}: expected a sequence, got {_short(ours)}"
+        assert len(ours) == len(theirs), f"{path}: length {len(ours)} != {len(theirs)}"
+        for i, (o, t) in enumerate(zip(ours, theirs)):
+            assert_close(o, t, case, f"{path}[{i}]", meta=meta, none_is_zero=none_is_zero)
+        return
+    assert type(ours) is type(theirs) and ours == theirs, f"{path}: {ours!r} != {theirs!r}"
+
+
+def _short(x: Any) -> str:
+    if isinstance(x, (torch.Tensor, ag.Tensor)):
+        return f"Tensor{tuple(x.shape)} {x.dtype}"
+    return repr(x)
+
+
+def _both(fn: Callable[[Any, bool], Any]) -> tuple[Any, Any]:
+    """`fn(module, ours)` under torch and under autograd_grad; an exception is a result."""
+    results = []
+    for module, ours in ((torch, False), (ag, True)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                results.append(fn(module, ours))
+            except Exception as e:  # noqa: BLE001 - compared below
+                results.append(e)
+    return results[1], results[0]
+
+
+def _check_errors(ours: Any, theirs: Any, path: str) -> bool:
+    """Compare exceptions; True when both raised (nothing more to compare)."""
+    if isinstance(theirs, Exception):
+        assert isinstance(ours, Exception), f"{path}: torch raised {theirs!r}, ours returned"
+        assert type(ours).__name__ == type(theirs).__name__, (
+            f"{path}: torch raised {type(theirs).__name__}: {theirs}; ours "
+            f"{type(ours).__name__}: {ours}")
+        return True
+    if isinstance(ours, Exception):
+        raise AssertionError(f"{path}: ours raised {type(ours).__name__}: {ours}") from ours
+    return False
+
+
+# --- the phases -------------------------------------------------------------------------------
+
+def _rng(case: Case, index: int) -> np.random.Generator:
+    return np.random.default_rng(zlib.crc32(f"{case.id}/{index}".encode()))
+
+
+def _random_like(rng: np.random.Generator, outs: list[Any], batch: int | None = None) -> list[np.ndarray]:
+    arrays = []
+    for o in outs:
+        shape = tuple(o.shape) if batch is None else (batch, *o.shape)
+        arrays.append(rng.standard_normal(shape).astype(str(o.dtype).removeprefix("torch.")))
+    return arrays
+
+
+def _tensors(module: Any, arrays: list[np.ndarray], requires_grad: bool = False) -> list[Any]:
+    if module is torch:
+        return [torch.tensor(a, requires_grad=requires_grad) for a in arrays]
+    return [ag.tensor(a, requires_grad=requires_grad) for a in arrays]
+
+
+def _differentiable(result: Any) -> list[int]:
+    """Positions (in the flattened result) of torch outputs that require grad."""
+    return [i for i, x in enumerate(_flat(result))
+            if isinstance(x, torch.Tensor) and x.requires_grad]  # fmt: skip
+
+
+def run_sample(case: Case, sample: Any, index: int) -> bool:
+    """Run one sample in `case.phase`; False when the phase does not apply to it."""
+    pair = Pair(sample)
+    fn = {False: case.info.op, True: our_function(case.info)}
+    path = f"sample {index}: {_describe(sample)}"
+
+    def forward(module: Any, ours: bool) -> Any:
+        input, args, kwargs = pair.our_args if ours else pair.torch_args
+        return fn[ours](input, *args, **kwargs)
+
+    ours, theirs = _both(forward)
+    if case.phase == "forward":
+        if not _check_errors(ours, theirs, path):
+            assert_close(ours, theirs, case, path)
+        return True
+    if _check_errors(ours, theirs, path):
+        return False
+    positions = _differentiable(theirs)
+    if not positions or not pair.leaves:
+        return False
+    our_flat, their_flat = _flat(ours), _flat(theirs)
+    assert len(our_flat) == len(their_flat), f"{path}: {len(our_flat)} outputs, torch {len(their_flat)}"
+    outs = {False: [their_flat[i] for i in positions], True: [our_flat[i] for i in positions]}
+    for i, o in zip(positions, outs[True]):
+        assert isinstance(o, ag.Tensor) and o.requires_grad, f"{path}: output {i} needs grad"
+    leaves = {False: [t for t, _ in pair.leaves], True: [o for _, o in pair.leaves]}
+    rng = _rng(case, index)
+
+    if case.phase == "grad":
+        cot = _random_like(rng, outs[False])
+
+        def first(module: Any, ours: bool) -> Any:
+            return module.autograd.grad(outs[ours], leaves[ours], _tensors(module, cot),
+                                        allow_unused=True)  # fmt: skip
+
+        ours, theirs = _both(first)
+        if not _check_errors(ours, theirs, path + " grad"):
+            assert_close(ours, theirs, case, path + " grad", meta=False)
+        return True
+
+    if case.phase == "batched":
+        cot = _random_like(rng, outs[False], BATCH)
+
+        def batched(module: Any, ours: bool) -> Any:
+            return module.autograd.grad(outs[ours], leaves[ours], _tensors(module, cot),
+                                        allow_unused=True, is_grads_batched=True)  # fmt: skip
+
+        ours, theirs = _both(batched)
+        if not _check_errors(ours, theirs, path + " batched grad"):
+            assert_close(ours, theirs, case, path + " batched grad", meta=False)
+        return True
+
+    assert case.phase == "gradgrad", case.phase
+    cot = _random_like(rng, outs[False])
+    proj = [rng.standard_normal(tuple(x.shape)).astype(str(x.dtype).removeprefix("torch."))
+            for x in leaves[False]]  # fmt: skip
+
+    def second(module: Any, ours: bool) -> Any:
+        cots = _tensors(module, cot, requires_grad=True)
+        grads = module.autograd.grad(outs[ours], leaves[ours], cots, create_graph=True,
+                                     allow_unused=True)  # fmt: skip
+        # Project the grads that torch can differentiate again (positions from torch's run).
+        keep = [i for i, g in enumerate(grads) if g is not None and g.requires_grad]
+        if ours:
+            keep = [i for i in keep if i in second.keep]  # type: ignore[attr-defined]
+        else:
+            second.keep = keep  # type: ignore[attr-defined]
+        if not keep:
+            return None
+        p = _tensors(module, [proj[i] for i in keep])
+        total = sum(((grads[i] * q).sum() for i, q in zip(keep, p)), start=module.zeros(()))
+        return grads, module.autograd.grad(total, [*leaves[ours], *cots], allow_unused=True)
+
+    second.keep = []  # type: ignore[attr-defined]
+    ours, theirs = _both(second)
+    if _check_errors(ours, theirs, path + " gradgrad"):
+        return True
+    if theirs is None:
+        return False
+    assert ours is not None, f"{path} gradgrad: torch's grads can be differentiated, ours cannot"
+    assert_close(ours[1], theirs[1], case, path + " gradgrad", meta=False, none_is_zero=True)
+    return True
+
+
+def _describe(sample: Any) -> str:
+    def short(x: Any) -> str:
+        if isinstance(x, torch.Tensor):
+            return f"Tensor{list(x.shape)}"
+        if isinstance(x, (list, tuple)):
+            return "[" + ", ".join(short(v) for v in x) + "]"
+        return repr(x)
+
+    parts = [short(sample.input), *(short(a) for a in sample.args)]
+    parts += [f"{k}={short(v)}" for k, v in sample.kwargs.items()]
+    return f"({', '.join(parts)})"
+
+
+def run_case(case: Case) -> int:
+    """Run every sample of `case`; the number of samples the phase applied to."""
+    ran = 0
+    for index, sample in enumerate(samples(case)):
+        ran += bool(run_sample(case, sample, index))
+    return ran
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+CASES = all_cases()
+
+
+def _param(case: Case) -> Any:
+    reason = case.xfail_reason()
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_opinfo(case: Case) -> None:
+    if run_case(case) == 0:
+        pytest.skip(f"no sample of {case.entry} has differentiable outputs and inputs")
+
+
+@pytest.mark.parametrize("opdef", [o for o in OPS.values() if o.opinfo is not None],
+                         ids=lambda o: o.name)  # fmt: skip
+def test_opinfo_table_entry(opdef: OpDef) -> None:
+    """Each table entry names op_db entries that exist, and each xfail key names a case."""
+    entries = op_db_entries(opdef)
+    spec = opdef.opinfo
+    assert spec is not None
+    assert entries, f"{opdef.name}: no op_db entry named {op_db_names(opdef)} {spec.variant!r}"
+    keys = set()
+    for case in CASES:
+        if case.opdef is opdef:
+            keys |= {case.phase, f"{case.phase}:{case.dtype_name}"}
+    unknown = sorted(set(spec.xfail) - keys)
+    assert not unknown, f"{opdef.name}: xfail keys {unknown} match no case (cases: {sorted(keys)})"
