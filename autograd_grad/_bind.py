@@ -60,7 +60,7 @@ def _reflected(opdef: OpDef, dunder: str) -> Callable[..., Any]:
 
 def _rtruediv(self: Tensor, other: Any) -> Tensor:
     # torch/_tensor.py: __rdiv__ is self.reciprocal() * other (grad_fn MulBackward0).
-    return self.reciprocal() * other
+    return dispatch(OPS["reciprocal"], (self,), {}) * other
 
 
 def _rfloordiv(self: Tensor, other: Any) -> Tensor:
@@ -75,23 +75,10 @@ def check_inplace(t: Tensor, view: bool = False) -> None:
         raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE if view else _errors.LEAF_INPLACE)
 
 
-def _can_cast(src: _dtype.dtype, dst: _dtype.dtype) -> bool:
-    # c10/core/ScalarType.h canCast: no complex -> real, floating -> integral, or x -> bool.
-    if src.is_complex and not dst.is_complex:
-        return False
-    if src.is_floating_point and not (dst.is_floating_point or dst.is_complex):
-        return False
-    return not (src is not _dtype.bool_ and dst is _dtype.bool_)
-
-
 def assign(t: Tensor, result: Tensor) -> Tensor:
-    """Point `t` at the value of an in-place op's result (See Note [Values and tensors])."""
-    if result.dtype is not t.dtype:
-        if not _can_cast(result.dtype, t.dtype):
-            raise RuntimeError(
-                f"result type {_dtype.legacy_name(result.dtype)} can't be cast to the desired "
-                f"output type {_dtype.legacy_name(t.dtype)}")
-        result = dispatch(OPS["to_dtype"], (result, t.dtype), {})
+    """Point `t` at the value of an in-place op's result, computed in t's dtype (dispatch's
+    `out_dtype`; See Note [Values and tensors])."""
+    assert result.dtype is t.dtype, "in-place results are dispatched with out_dtype"
     if result._value.node is None and t.is_leaf:
         # Not recorded (no_grad, or nothing requires grad): the leaf keeps its identity, as
         # torch's optimizer-style updates under no_grad do.
@@ -104,7 +91,7 @@ def assign(t: Tensor, result: Tensor) -> Tensor:
 def _inplace(opdef: OpDef) -> Callable[..., Any]:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self)
-        return assign(self, dispatch(opdef, (self, *args), kwargs))
+        return assign(self, dispatch(opdef, (self, *args), kwargs, out_dtype=self.dtype))
 
     return method
 
@@ -251,7 +238,8 @@ def _resolve(shape: tuple[int, ...], key: Any, setitem: bool) -> _Index:
             i = operator.index(obj)
             size = plan.shape[dim]
             if not -size <= i < size:
-                raise IndexError(f"index {i} is out of bounds for dimension {real_dim} with size {size}")
+                raise IndexError(
+                    f"index {i} is out of bounds for dimension {real_dim} with size {size}")
             plan.views.append((dim, i))
             del plan.shape[dim]
             plan.numpy_key.append(i)
@@ -386,15 +374,15 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
         elif v.ndim == 0:
             name = "FillBackward3"
         else:
-            v = v.view(_strip_leading_ones(tuple(v.shape)))
+            v = dispatch(OPS["view"], (v, _strip_leading_ones(tuple(v.shape))), {})
             if tuple(v.shape) != dst:
-                v = v.expand(dst)
+                v = dispatch(OPS["expand"], (v, dst), {})
             name = "torch::autograd::CopyBackwards"
         full_key: Any = tuple(plan.numpy_key)
     else:
         stripped = _strip_leading_ones(tuple(v.shape))
         if stripped != tuple(v.shape):
-            v = v.view(stripped)
+            v = dispatch(OPS["view"], (v, stripped), {})
         arrays, result_shape = _index_arrays(plan)
         mask_fill = (len(plan.tensors) == 1 and plan.tensors[0][1].dtype.name in ("bool", "uint8")
                      and v.numel() == 1)  # fmt: skip
@@ -416,7 +404,8 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
         name = "torch::autograd::CopySlices"
     if v.dtype.is_complex and not self.dtype.is_complex:
         warn_once(_errors.COMPLEX_TO_REAL, stacklevel=3)
-    assign(self, dispatch(OPS["setitem"], (self, full_key, v), {}, grad_fn=name))
+    assign(self, dispatch(OPS["setitem"], (self, full_key, v), {}, grad_fn=name,
+                          out_dtype=self.dtype))  # fmt: skip
 
 
 def _setitem_key(shape: tuple[int, ...], plan: _Index, arrays: list[tuple[int, np.ndarray]]) -> Any:
@@ -427,7 +416,8 @@ def _setitem_key(shape: tuple[int, ...], plan: _Index, arrays: list[tuple[int, n
         key: list[Any] = []
         for part in plan.numpy_key:
             if isinstance(part, Tensor) and part.dtype.name in ("bool", "uint8"):
-                key.extend(Tensor._from_array(jnp.asarray(a)) for a in np.nonzero(np.asarray(part._data)))
+                masked = np.nonzero(np.asarray(part._data))
+                key.extend(Tensor._from_array(jnp.asarray(a)) for a in masked)
             else:
                 key.append(part)
         return tuple(key)
@@ -505,7 +495,7 @@ def _zero_(self: Tensor) -> Tensor:
     """Same as `Tensor.zero_` (grad_fn ZeroBackward0; NaN and inf become 0 too)."""
     check_inplace(self)
     return assign(self, dispatch(OPS["masked_fill"], (self, _everywhere(), 0), {},
-                                 grad_fn="ZeroBackward0"))  # fmt: skip
+                                 grad_fn="ZeroBackward0", out_dtype=self.dtype))  # fmt: skip
 
 
 def _fill_(self: Tensor, value: Any) -> Tensor:
@@ -520,7 +510,7 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
         value = _dtype.checked_scalar(value, self.dtype)
         name = "FillBackward2"
     return assign(self, dispatch(OPS["masked_fill"], (self, _everywhere(), value), {},
-                                 grad_fn=name))  # fmt: skip
+                                 grad_fn=name, out_dtype=self.dtype))  # fmt: skip
 
 
 @property  # type: ignore[misc]

@@ -235,7 +235,7 @@ def tensor(data: Any, *, dtype: Dtype | None = None, device: Any = None,
     return _leaf(_from_data(data, dtype), requires_grad)
 
 
-def as_tensor(data: Any, dtype: Dtype | None = None, device: Any = None) -> Tensor:
+def as_tensor(data: Any, *, dtype: Dtype | None = None, device: Any = None) -> Tensor:
     """Same as `torch.as_tensor`: `data` itself when it is a tensor of that dtype, a
     differentiable cast of a tensor, otherwise a new tensor (never sharing memory here)."""
     if isinstance(data, Tensor):
@@ -308,8 +308,8 @@ def full(size: Any, fill_value: Any, *, dtype: Dtype | None = None, device: Any 
          requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
     """Same as `torch.full`: the dtype follows `fill_value` when not given (1 -> int64)."""
     if not isinstance(size, (tuple, list)):
-        raise TypeError(
-            f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+        raise TypeError("full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")  # fmt: skip
     value = _fill_value("full", fill_value)
     d = dtype or _dtype.scalar_dtype(value)
     shape = _size("full", (size,))
@@ -325,7 +325,8 @@ def _input_tensor(name: str, input: Any) -> Tensor:
 
 def _like(factory: Any, name: str) -> Any:
     def make(input: Tensor, *, dtype: Dtype | None = None, device: Any = None,
-             requires_grad: bool = False, memory_format: Any = None, **_: Any) -> Tensor:  # fmt: skip
+             requires_grad: bool = False, memory_format: Any = None,
+             **_: Any) -> Tensor:  # fmt: skip
         input = _input_tensor(name, input)
         return factory(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
@@ -525,7 +526,8 @@ def _uniform(key: jax.Array, shape: tuple[int, ...], d: Dtype) -> jax.Array:
     if d.is_complex:  # torch: real and imaginary parts each uniform on [0, 1)
         re, im = jax.random.split(key)
         real = d.to_real().np
-        return jax.lax.complex(jax.random.uniform(re, shape, real), jax.random.uniform(im, shape, real))
+        return jax.lax.complex(jax.random.uniform(re, shape, real),
+                               jax.random.uniform(im, shape, real))  # fmt: skip
     return jax.random.uniform(key, shape, d.np)
 
 

@@ -9,7 +9,7 @@ import jax
 
 from . import _dtype
 from ._core import Node, Value, is_grad_enabled
-from ._ops._table import BINARY, FLOAT, NONE, OpDef
+from ._ops._table import FLOAT, NONE, OpDef
 from ._tensor import Tensor
 
 _NUMBER = (bool, int, float, complex)
@@ -24,6 +24,8 @@ def _promoted(opdef: OpDef, args: list[Any]) -> list[Any]:
     if opdef.promote == NONE:
         return args
     operands = [a for a in args if isinstance(a, (jax.Array, *_NUMBER))]
+    if not operands:  # operands inside a list (cat): the implementation promotes them
+        return args
     d = _dtype.result_type(*operands)
     if opdef.promote == FLOAT:
         d = _dtype.to_float(d)
@@ -55,9 +57,10 @@ def _static_key(leaf: Any) -> Any:
     return leaf
 
 
-# torch/csrc/utils/python_arg_parser.cpp `should_allow_numbers_as_tensors`: only these ops
-# take a Python number as a (wrapped) tensor argument, which becomes a next_functions entry.
-_WRAPS_NUMBERS = frozenset({"add", "sub", "mul", "div", "floor_divide"})
+# Where torch wraps a Python number into a tensor argument, which becomes a next_functions
+# entry (None, 0): add/sub/mul/div (python_arg_parser.cpp `should_allow_numbers_as_tensors`)
+# and where's self/other (where.ScalarSelf/ScalarOther): op name -> positions.
+_WRAPS_NUMBERS = {"add": (0, 1), "sub": (0, 1), "mul": (0, 1), "div": (0, 1), "where": (1, 2)}
 # Tensor arguments torch never differentiates (derivatives.yaml): no next_functions entry.
 _NOT_DIFFERENTIABLE = frozenset({"index", "indices", "mask", "condition", "key"})
 _param_names: dict[str, tuple[tuple[str, ...], str | None]] = {}
@@ -93,18 +96,37 @@ def _edges(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple
 
     for i, arg in enumerate(args):
         name = positional[i] if i < len(positional) else var
-        visit(arg, name, opdef.name in _WRAPS_NUMBERS and i < 2)
+        visit(arg, name, i in _WRAPS_NUMBERS.get(opdef.name, ()))
     for name in sorted(kwargs):
         visit(kwargs[name], name, False)
     return tuple(edges)
 
 
+def _cast_output(call: Any, out: Any, out_dtype: _dtype.dtype) -> tuple[Any, Any]:
+    """An in-place op's result in its tensor's dtype, with torch's error where that is not a
+    safe cast (TensorIterator: "result type Float can't be cast to ... Long"); the cast is
+    part of the op's node, as torch records x.mul_(y) as one MulBackward0."""
+    src = _dtype.from_np(out.dtype)
+    if src is out_dtype:
+        return call, out
+    if not _dtype.can_cast(src, out_dtype):
+        raise RuntimeError(
+            f"result type {_dtype.legacy_name(src)} can't be cast to the desired output type "
+            f"{_dtype.legacy_name(out_dtype)}")
+
+    def cast_call(*arrays: Any) -> Any:
+        return _dtype.cast(call(*arrays), out_dtype)
+
+    return cast_call, _dtype.cast(out, out_dtype)
+
+
 def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
-             grad_fn: str | None = None) -> Any:  # fmt: skip
+             grad_fn: str | None = None, out_dtype: _dtype.dtype | None = None) -> Any:  # fmt: skip
     """Run `opdef` on torch-style arguments and wrap the result in Tensors.
 
     `grad_fn` overrides the recorded node's name, where it depends on more than the op's
-    arguments (setitem: torch names it after the in-place op its indexing ended in)."""
+    arguments (setitem: torch names it after the in-place op its indexing ended in).
+    `out_dtype` is an in-place op's tensor dtype, which the result is cast to."""
     leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
     tensor_pos = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Tensor)]
     tensors = [leaves[i] for i in tensor_pos]
@@ -114,13 +136,16 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
         static[i] = None
     call = make_call(opdef, treedef, static, tensor_pos)
     out = call(*(v.data for v in values))
+    if out_dtype is not None:
+        call, out = _cast_output(call, out, out_dtype)
 
     record = (opdef.grad_fn is not None and is_grad_enabled()
               and any(v.requires_grad for v in values))  # fmt: skip
     outs = tuple(out) if opdef.multi_output else (out,)
     node = None
     if record:
-        key = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(tensor_pos))
+        key = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(tensor_pos),
+               None if out_dtype is None else out_dtype.name)
         edges = _edges(opdef, args, kwargs)
         node = Node(grad_fn or opdef.node_name(args, kwargs), call, key, values,
                     opdef.node_saves(args, kwargs), opdef.multi_output,

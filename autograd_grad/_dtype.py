@@ -11,6 +11,7 @@ every operand can be read off the operands of an op implementation themselves.
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import jax
@@ -160,7 +161,9 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
         return higher
     if lower.is_complex:
         # complex32 (torch's float16 case) does not exist here: complex64 stands in.
-        return (complex128 if higher is float64 else complex64) if higher.is_floating_point else lower
+        if not higher.is_floating_point:
+            return lower
+        return complex128 if higher is float64 else complex64
     if higher.is_floating_point:
         return higher
     if higher is bool_ or lower.is_floating_point:
@@ -195,6 +198,16 @@ def result_type(*operands: Any) -> dtype:
     out = _combine(classes[0], _combine(classes[1], classes[2]))
     assert out is not None, "result_type needs at least one operand"
     return out
+
+
+def can_cast(src: dtype, dst: dtype) -> bool:
+    """c10 `canCast`, for in-place results: no complex -> real, floating -> integral, or
+    anything but bool -> bool."""
+    if src.is_complex and not dst.is_complex:
+        return False
+    if src.is_floating_point and not (dst.is_floating_point or dst.is_complex):
+        return False
+    return not (src is not bool_ and dst is bool_)
 
 
 def to_float(d: dtype) -> dtype:
@@ -245,23 +258,27 @@ def checked_scalar(value: bool | int | float | complex, d: dtype, name: str | No
         return bool(value)
     overflow = RuntimeError(
         f"value cannot be converted to type {name or _C10_NAMES[d.name]} without overflow")
-    if isinstance(value, complex) and not d.is_complex:
-        if value.imag != 0:
+    if isinstance(value, complex):
+        if d.is_complex:
+            real = value.real
+        elif value.imag != 0:
             raise overflow
-        value = value.real
+        else:
+            value = real = value.real
+    else:
+        real = float(value)
     if d.is_floating_point or d.is_complex:
-        real = value.real if isinstance(value, complex) else float(value)
         limit = float(ml_dtypes.finfo(d.to_real().np).max)
-        if real == real and abs(real) != float("inf") and abs(real) > limit:
+        if math.isfinite(real) and abs(real) > limit:
             raise overflow
         return value
     info = np.iinfo(d.np)
     if isinstance(value, float):
-        if value != value or not info.min <= value <= info.max:
+        if math.isnan(value) or not info.min <= value <= info.max:
             raise overflow
         return int(value)
-    value = int(value)
+    number = operator.index(value)
     lowest = -int(info.max) if info.min == 0 else int(info.min)  # uint8 wraps from -255
-    if not lowest <= value <= info.max:
+    if not lowest <= number <= info.max:
         raise overflow
-    return value % (int(info.max) + 1) if info.min == 0 else value
+    return number % (int(info.max) + 1) if info.min == 0 else number

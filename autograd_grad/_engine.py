@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from jax.extend import core as jax_core
 
 from . import _errors
-from ._core import Node, Value
+from ._core import Node, Value, is_inference_mode_enabled
 from ._tensor import Size, Tensor
 from ._trace import Subgraph, collect, vjp_function
 from .autograd.graph import GradientEdge
@@ -242,9 +242,9 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
             raise RuntimeError(_errors.UNUSED_INPUT.format(i))
 
     fn = _grad_function(sub, batched)
-    if create_graph:
+    if create_graph and not is_inference_mode_enabled():
         # torch's engine runs backward with grad mode set to create_graph, so the gradient's
-        # graph is recorded even under no_grad().
+        # graph is recorded even under no_grad(); inference_mode() records nothing.
         results = _record_grad(sub, fn, batched, in_values, cotangents)
     else:
         args = ([v.data for v in in_values], [v.data for v in sub.consts],

@@ -69,7 +69,7 @@ def main() -> int:
         results[case.entry][case.phase].append((status, case.dtype_name, message))
         names[case.entry] = case.info.name
         if opts.verbose and status in (FAIL, XPASS):
-            print(f"{status:5} {case.id}: {message}")
+            print(f"{status:5} {case.id}: {message}", flush=True)
     elapsed = time.perf_counter() - start
 
     rows = []

@@ -613,6 +613,16 @@ def test_grad_under_no_grad() -> None:
     same_in_both(prog, X)
 
 
+def test_grad_under_inference_mode() -> None:
+    def prog(t, x):
+        y = (x * x).sum()
+        with t.inference_mode():
+            (g,) = grad(t, y, x, create_graph=True)
+        return g, g.requires_grad
+
+    same_in_both(prog, X)
+
+
 def test_graph_built_under_no_grad() -> None:
     def prog(t, x):
         with t.no_grad():

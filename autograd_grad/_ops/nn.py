@@ -62,13 +62,15 @@ def log_softmax(input: Array, dim: Any = None, dtype: Any = None, _stacklevel: i
 
 
 def _linear_name(input: Any, weight: Any, bias: Any = None) -> str:
-    if input.ndim == 2 and bias is not None:
-        return "AddmmBackward0"
-    if input.ndim == 2:
-        return "MmBackward0"
-    if input.ndim == 1:
-        return "AddBackward0" if bias is not None else "SqueezeBackward4"
-    return "ViewBackward0" if bias is not None else "UnsafeViewBackward0"
+    # torch: aten/native/Linear.cpp. With a bias: addmm for 2-d input, a flattened addmm
+    # viewed back for a 1-d bias, else matmul then add_. Without: matmul(input, weight.t()).
+    if bias is not None:
+        if input.ndim == 2:
+            return "AddmmBackward0"
+        return "ViewBackward0" if bias.ndim == 1 else "AddBackward0"
+    if weight.ndim == 1:
+        return {1: "DotBackward0", 2: "MvBackward0"}.get(input.ndim, "UnsafeViewBackward0")
+    return {1: "SqueezeBackward4", 2: "MmBackward0"}.get(input.ndim, "UnsafeViewBackward0")
 
 
 @op("linear", grad_fn=_linear_name, namespaces=F, method=False)
@@ -80,6 +82,16 @@ def linear(input: Array, weight: Array, bias: Array | None = None) -> Array:
             f"{weight.shape[-1]}x{weight.shape[0] if weight.ndim == 2 else 1})")
     out = input @ weight.T
     return out if bias is None else out + bias
+
+
+def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    """torch.nn._reduction.legacy_get_string: the deprecated size_average/reduce pair wins.
+    (torch also warns; an implementation is replayed by every backward, so it cannot.)"""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "mean" if size_average and reduce else ("sum" if reduce else "none")
 
 
 def _reduce(loss: Array, reduction: str) -> Array:
@@ -95,6 +107,7 @@ def _reduce(loss: Array, reduction: str) -> Array:
 @op("mse_loss", grad_fn="MseLossBackward0", namespaces=F, method=False)
 def mse_loss(input: Array, target: Array, size_average: Any = None, reduce: Any = None,
              reduction: str = "mean", weight: Any = None) -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     input, target = _dtype.promote(input, target)
     diff = input - target
     return _reduce(diff * diff, reduction)
@@ -130,17 +143,27 @@ def _check_target(input: Array, target: Array) -> None:
 @op("nll_loss", grad_fn="NllLossBackward0", namespaces=F, method=False)
 def nll_loss(input: Array, target: Array, weight: Array | None = None, size_average: Any = None,
              ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_target(input, target)
     return _nll(input, target, weight, ignore_index, reduction)
 
 
-@op("cross_entropy", grad_fn=lambda input, target, *a, **k: "NllLossBackward0" if not hasattr(
-    target, "dtype") or not str(target.dtype).startswith("torch.float") else (
-    "MeanBackward0" if k.get("reduction", "mean") == "mean" else "SumBackward0" if k.get(
-        "reduction") == "sum" else "NegBackward0"), namespaces=F, method=False)  # fmt: skip
+def _cross_entropy_name(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+                        ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                        label_smoothing: float = 0.0) -> str:  # fmt: skip
+    # torch: cross_entropy_loss_prob_target ends in a division by the batch size ("mean") or a
+    # negation; with class indices, nll_loss, plus the smoothing term when there is one.
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if target.dtype.is_floating_point:
+        return "DivBackward1" if reduction == "mean" else "NegBackward0"
+    return "AddBackward0" if label_smoothing > 0 else "NllLossBackward0"
+
+
+@op("cross_entropy", grad_fn=_cross_entropy_name, namespaces=F, method=False)
 def cross_entropy(input: Array, target: Array, weight: Array | None = None, size_average: Any = None,
                   ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     class_axis = 1 if input.ndim >= 2 else 0
     logp = jax.nn.log_softmax(input, axis=class_axis)
     if jnp.issubdtype(target.dtype, jnp.floating):  # class probabilities
@@ -173,6 +196,7 @@ def cross_entropy(input: Array, target: Array, weight: Array | None = None, size
 def binary_cross_entropy_with_logits(input: Array, target: Array, weight: Array | None = None,
                                      size_average: Any = None, reduce: Any = None,
                                      reduction: str = "mean", pos_weight: Array | None = None) -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(
             f"Target size (torch.Size({list(target.shape)})) must be the same as input size "
@@ -192,6 +216,7 @@ def binary_cross_entropy_with_logits(input: Array, target: Array, weight: Array 
     opinfo=OpInfoTest(gradgrad=True))  # fmt: skip
 def binary_cross_entropy(input: Array, target: Array, weight: Array | None = None,
                          size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     # torch clamps the log at -100.
     loss = -(target * jnp.maximum(jnp.log(input), -100.0)
              + (1 - target) * jnp.maximum(jnp.log1p(-input), -100.0))  # fmt: skip
