@@ -29,6 +29,11 @@ _COPY_CONSTRUCT = (
     "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor)."
 )
 _MAX_DIMS = 64
+_LIST_OF_ARRAYS = (
+    "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
+    "converting the list to a single numpy.ndarray with numpy.array() before converting to a "
+    "tensor. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:252.)"
+)
 
 
 def _leaf(array: Any, requires_grad: bool) -> Tensor:
@@ -58,6 +63,13 @@ def _array_dtype(array: Any) -> Dtype:
             f"can't convert np.ndarray of type numpy.{name}. The only supported types are: "
             "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, "
             "uint32, uint16, uint8, and bool.") from None
+
+
+def _check_byte_order(array: np.ndarray) -> None:
+    if not array.dtype.isnative:
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. Conversion "
+            "between byte orders is currently not supported.")
 
 
 def _cast_array(array: Any, d: Dtype) -> jax.Array:
@@ -164,7 +176,7 @@ def _as_integer(x: Any, d: Dtype) -> int:
         return _dtype.checked_scalar(x, d, name)  # type: ignore[no-any-return]
     value = operator.index(x)
     if not -(2**63) <= value < 2**63:
-        raise RuntimeError("Overflow when unpacking long long")
+        raise ValueError("Overflow when unpacking long long")
     return _dtype.checked_scalar(value, d, name)  # type: ignore[no-any-return]
 
 
@@ -187,13 +199,15 @@ def _store(flat: list[Any], sizes: list[int], d: Dtype) -> np.ndarray:
     elif d.is_floating_point:
         fast = kinds <= {int, float, bool}
         values = np.array(flat if fast else [_as_double(x) for x in flat], dtype=np.float64)
-        if d.itemsize < 4:  # torch rounds through float, as c10::Half(float) does
-            values = values.astype(np.float32)
+        with np.errstate(over="ignore"):  # out-of-range values become inf, silently, as in torch
+            if d.itemsize < 4:  # torch rounds through float, as c10::Half(float) does
+                values = values.astype(np.float32)
+            values = values.astype(d.np)
     elif kinds <= {int, bool}:
         try:
             values = np.array(flat, dtype=np.int64)
         except OverflowError:
-            raise RuntimeError("Overflow when unpacking long long") from None
+            raise ValueError("Overflow when unpacking long long") from None
         info = np.iinfo(d.np)
         lowest = -int(info.max) if info.min == 0 else int(info.min)
         if values.size and (values.min() < lowest or values.max() > info.max):
@@ -213,7 +227,14 @@ def _from_data(data: Any, dtype: Dtype | None) -> jax.Array:
     if isinstance(data, Tensor):
         return _cast_array(data._data, dtype or data.dtype)
     if isinstance(data, (np.ndarray, jax.Array)):
+        if isinstance(data, np.ndarray):
+            _check_byte_order(data)
         return _cast_array(data, dtype or _array_dtype(data))
+    if isinstance(data, (list, tuple)) and any(isinstance(x, np.ndarray) for x in data):
+        warn_once(_LIST_OF_ARRAYS, stacklevel=4)
+        same = {(x.shape, x.dtype) for x in data if isinstance(x, np.ndarray)}
+        if dtype is None and len(same) == 1 and all(isinstance(x, np.ndarray) for x in data):
+            return _cast_array(np.stack(data), _array_dtype(data[0]))  # the same, at numpy speed
     sizes = _compute_sizes(data)
     d = dtype or _infer_scalar_type(data)
     flat: list[Any] = []
@@ -247,11 +268,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """Same as `torch.from_numpy` (a copy: JAX arrays are immutable)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {_type_name(array)})")
+    _check_byte_order(array)
     d = _array_dtype(array)
-    if not array.dtype.isnative:
-        raise ValueError(
-            "given numpy array has byte order different from the native byte order. Conversion "
-            "between byte orders is currently not supported.")
     return _leaf(jnp.asarray(array, dtype=d.np), False)
 
 
@@ -394,7 +412,40 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Dtype | None = 
         # torch accumulates in double for float32/float64 and in float for float16/bfloat16.
         acc = np.float64 if d.itemsize >= 4 else np.float32
         values = acc(start) + acc(step) * np.arange(n, dtype=acc)
-    return _leaf(jnp.asarray(np.asarray(values).astype(d.np)), requires_grad)
+    return _leaf(jnp.asarray(_narrow(values, d)), requires_grad)
+
+
+def _narrow(values: Any, d: Dtype) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):  # torch: out-of-range floats become inf
+        return np.asarray(values).astype(d.np)
+
+
+def _linspace_values(start: Any, end: Any, steps: int, d: Dtype) -> np.ndarray:
+    """aten linspace_kernel: start + step * i for the first half, end - step * (steps - 1 - i)
+    for the second, in the output precision (float for float16/bfloat16, double for ints)."""
+    if d.is_complex:
+        compute: Any = d.np.type
+    elif d.is_floating_point:
+        compute = np.float64 if d is _dtype.float64 else np.float32
+    else:
+        compute = np.float64
+    # Scalar::to<scalar_t>: checked, so an out-of-range start or end is torch's error.
+    start, end = _dtype.checked_scalar(start, d), _dtype.checked_scalar(end, d)
+    if d.is_floating_point and d.itemsize < 4:
+        lo = np.asarray(start, np.float32).astype(d.np).astype(np.float32)
+        hi = np.asarray(end, np.float32).astype(d.np).astype(np.float32)
+    else:
+        lo, hi = np.asarray(start, compute), np.asarray(end, compute)
+    if steps == 1:
+        values = np.full((1,), lo)
+    else:
+        step = (hi - lo) / compute(steps - 1)
+        if d.is_floating_point and d.itemsize < 4:
+            step = step.astype(d.np).astype(np.float32)
+        i = np.arange(steps).astype(compute)
+        rev = (steps - 1 - np.arange(steps)).astype(compute)
+        values = np.where(np.arange(steps) < steps // 2, lo + step * i, hi - step * rev)
+    return values
 
 
 def linspace(start: Any, end: Any, steps: int, *, dtype: Dtype | None = None, device: Any = None,
@@ -413,30 +464,9 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Dtype | None = None, de
     d = dtype or (_dtype.default_complex() if complex_args else _dtype.get_default_dtype())
     if d is _dtype.bool_:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
-    if d.is_complex:
-        compute: Any = d.np
-    elif d.is_floating_point:
-        compute = np.float64 if d is _dtype.float64 else np.float32
-    else:
-        compute = np.float64
-    if d.is_floating_point and d.itemsize < 4:
-        lo = np.asarray(start, np.float32).astype(d.np).astype(np.float32)
-        hi = np.asarray(end, np.float32).astype(d.np).astype(np.float32)
-    elif d.is_floating_point or d.is_complex:
-        lo, hi = np.asarray(start, compute), np.asarray(end, compute)
-    else:
-        lo = np.asarray(_dtype.checked_scalar(start, d), np.float64)
-        hi = np.asarray(_dtype.checked_scalar(end, d), np.float64)
-    if steps == 1:
-        values = np.full((1,), lo)
-    else:
-        step = (hi - lo) / compute(steps - 1)
-        if d.is_floating_point and d.itemsize < 4:
-            step = step.astype(d.np).astype(np.float32)
-        i = np.arange(steps).astype(compute)
-        rev = (steps - 1 - np.arange(steps)).astype(compute)
-        values = np.where(np.arange(steps) < steps // 2, lo + step * i, hi - step * rev)
-    return _leaf(jnp.asarray(np.asarray(values).astype(d.np)), requires_grad)
+    with np.errstate(over="ignore", invalid="ignore"):  # out of range: inf, as in torch
+        values = _linspace_values(start, end, steps, d)
+    return _leaf(jnp.asarray(_narrow(values, d)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: Any = None,

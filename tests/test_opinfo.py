@@ -275,11 +275,9 @@ def assert_close(ours: Any, theirs: Any, case: Case, path: str, *, meta: bool = 
     requires_grad as well."""
     if none_is_zero:
         if theirs is None and isinstance(ours, ag.Tensor):
-            assert not np.any(_as_numpy(ours)), f"{path}: torch gives None, ours is nonzero"
-            return
+            theirs = torch.zeros(tuple(ours.shape), dtype=getattr(torch, ours.dtype.name))
         if ours is None and isinstance(theirs, torch.Tensor):
-            assert not np.any(_as_numpy(theirs)), f"{path}: ours is None, torch's is nonzero"
-            return
+            ours = ag.zeros(tuple(theirs.shape), dtype=getattr(ag, str(theirs.dtype)[6:]))
     if theirs is None or ours is None:
         assert ours is None and theirs is None, f"{path}: ours {_short(ours)}, torch {_short(theirs)}"
         return

@@ -74,7 +74,40 @@ TENSOR_DATA = {
     "big_int": [2**40, -(2**40)],
     "negative_zero": [-0.0, 0.0],
     "inf_nan": [float("inf"), float("-inf"), float("nan")],
+    "range": range(3),
+    "too_big_int": [2**63],
+    "none": None,
+    "list_of_none": [None],
+    "dict": {1: 2},
+    "number_where_list_expected": [[1, 2], 3],
+    "list_where_number_expected": [1, [2, 3]],
+    "ragged": [[1, 2], [3]],
+    "string_in_list": ["a"],
+    "string": "abc",
 }
+
+
+TYPED_DATA = {
+    "uint8_overflow": ([300], "uint8"),
+    "uint8_negative_wraps": ([-1, -255], "uint8"),
+    "uint8_too_negative": ([-300], "uint8"),
+    "uint8_negative_float": ([-1.0], "uint8"),
+    "int64_nan": ([float("nan")], "int64"),
+    "int32_truncates": ([1.7, -2.7], "int32"),
+    "float32_overflow_is_inf": ([1e40, -1e40], "float32"),
+    "float16_rounding": ([0.1, 65519.0, 1e-8], "float16"),
+    "bfloat16_rounding": ([0.1, 3.0e38], "bfloat16"),
+    "bool_from_numbers": ([0, 2, 0.0, 1.5, 0j], "bool"),
+    "complex_to_float": ([1 + 2j], "float64"),
+    "complex_from_ints": ([1, 2], "complex128"),
+    "float_from_bools": ([True, False], "float32"),
+}
+
+
+@pytest.mark.parametrize("name", TYPED_DATA)
+def test_tensor_with_dtype(name):
+    data, dtype = TYPED_DATA[name]
+    same_in_both(lambda t: t.tensor(data, dtype=getattr(t, dtype)))
 
 
 @pytest.mark.parametrize("name", TENSOR_DATA)
@@ -107,6 +140,16 @@ def test_tensor_from_numpy_scalars():
     same_in_both(lambda t: t.from_numpy(np.float32(1.0)))
     same_in_both(lambda t: t.from_numpy(np.array(["a"])))
     same_in_both(lambda t: t.tensor(np.array([1, "a"], dtype=object)))
+
+
+def test_tensor_from_list_of_arrays():
+    def prog(t):
+        a, b = np.array([1, 2]), np.array([3, 4])
+        return (t.tensor([a, b]), t.tensor([a.astype(np.float32), [3, 4]]),
+                t.tensor([a, b], dtype=t.float64), t.tensor([np.array(1.5), 2]))  # fmt: skip
+
+    # torch warns once per process that this is slow (TORCH_WARN_ONCE), so not compared.
+    same_in_both(prog, warnings_too=False)
 
 
 def test_tensor_complex_array_to_real():
@@ -195,6 +238,33 @@ CREATION = {
     "arange_zero_step": lambda t: t.arange(0, 3, 0),
     "arange_wrong_sign": lambda t: t.arange(3, 0),
     "arange_requires_grad": lambda t: t.arange(3.0, requires_grad=True),
+    "arange_float_accumulates": lambda t: t.arange(-1.5, 1.0, 0.3),
+    "arange_third": lambda t: t.arange(0, 1, 1 / 3),
+    "arange_half": lambda t: t.arange(10, dtype=t.float16),
+    "arange_int_dtype_float_args": lambda t: t.arange(5.0, dtype=t.int64),
+    "arange_int_dtype_fractional_step": lambda t: t.arange(1, 2.5, 0.5, dtype=t.int64),
+    "arange_inf": lambda t: t.arange(float("inf")),
+    "arange_bool": lambda t: t.arange(5, dtype=t.bool),
+    "arange_true": lambda t: t.arange(True),
+    "arange_huge_equal": lambda t: t.arange(1e20, 1e20 + 1),
+    "eye_negative": lambda t: t.eye(-1),
+    "eye_float": lambda t: t.eye(2.0),
+    "eye_bool": lambda t: t.eye(2, dtype=t.bool),
+    "full_size_int": lambda t: t.full(2, 1.0),
+    "full_none": lambda t: t.full((2,), None),
+    "full_0d_tensor": lambda t: t.full((2,), t.tensor(2.5)),
+    "full_1d_tensor": lambda t: t.full((2,), t.tensor([2.5])),
+    "full_numpy_scalar": lambda t: t.full((2,), np.int32(2)),
+    "full_overflow": lambda t: t.full((2,), 300, dtype=t.uint8),
+    "full_float_to_int": lambda t: t.full((2,), 1.5, dtype=t.int64),
+    "full_like_overflow": lambda t: t.full_like(t.tensor([1], dtype=t.uint8), 300),
+    "zeros_float_size": lambda t: t.zeros(2.0),
+    "zeros_float_in_tuple": lambda t: t.zeros((2, 3.0)),
+    "ones_string": lambda t: t.ones(2, "a"),
+    "ones_negative": lambda t: t.ones(-1),
+    "zeros_like_list": lambda t: t.zeros_like([1, 2]),
+    "from_numpy_noncontiguous": lambda t: t.from_numpy(np.ones((2, 2))[:, 0]),
+    "from_numpy_big_endian": lambda t: t.from_numpy(np.ones(2, dtype=">f4")),
     "linspace": lambda t: t.linspace(0, 1, 5),
     "linspace_ints": lambda t: t.linspace(-3, 7, 11),
     "linspace_odd": lambda t: t.linspace(0.1, 2.7, 7),
@@ -203,6 +273,13 @@ CREATION = {
     "linspace_dtype": lambda t: t.linspace(0, 10, 4, dtype=t.int64),
     "linspace_float64": lambda t: t.linspace(0, 1, 9, dtype=t.float64),
     "linspace_negative": lambda t: t.linspace(0, 1, -1),
+    "linspace_half": lambda t: t.linspace(0.1, 300.7, 9, dtype=t.float16),
+    "linspace_half_overflow": lambda t: t.linspace(0, 1e6, 3, dtype=t.float16),
+    "linspace_int_overflow": lambda t: t.linspace(0, 1000, 3, dtype=t.int8),
+    "linspace_complex": lambda t: t.linspace(0, 1j, 3),
+    "linspace_bool": lambda t: t.linspace(0, 1, 3, dtype=t.bool),
+    "linspace_float_steps": lambda t: t.linspace(0, 1, 2.0),
+    "linspace_tensor_start": lambda t: t.linspace(t.tensor(0.0), 1, 3),
     "eye": lambda t: t.eye(3),
     "eye_rect": lambda t: t.eye(2, 4),
     "eye_dtype": lambda t: t.eye(2, dtype=t.int64),

@@ -128,7 +128,22 @@ def addmm(input: Array, mat1: Array, mat2: Array, *, beta: Any = 1, alpha: Any =
     return beta * input + alpha * prod if (beta, alpha) != (1, 1) else input + prod
 
 
-@op("einsum", grad_fn="ViewBackward0", method=False)
+def _einsum_name(equation: str, *operands: Any) -> str:
+    # torch: einsum in aten/native/Linear.cpp. One operand is permuted, then summed over the
+    # labels the output lacks; more are combined pairwise by mul, or by a bmm viewed back
+    # when some label is summed out.
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    lhs, _, rhs = equation.replace(" ", "").partition("->")
+    labels = [c for c in lhs if c.isalpha()]
+    out = set(rhs) if "->" in equation else {c for c in labels if labels.count(c) == 1}
+    summed = set(labels) - out
+    if len(operands) == 1:
+        return "SumBackward1" if summed else "PermuteBackward0"
+    return "ViewBackward0" if summed else "MulBackward0"
+
+
+@op("einsum", grad_fn=_einsum_name, method=False)
 def einsum(equation: str, *operands: Any) -> Array:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])

@@ -77,7 +77,7 @@ _binary("mul", jnp.multiply, "MulBackward0", operators=("__mul__", "__rmul__"),
 
 def _div_name(input: Any, other: Any, *, rounding_mode: str | None = None) -> str:
     if rounding_mode is not None:
-        return "DivBackward3"
+        return "DivBackward2"  # torch: div.Tensor_mode (a Python number is wrapped)
     return "DivBackward0" if hasattr(input, "shape") else "MulBackward0"
 
 
@@ -122,6 +122,10 @@ def _remainder_name(input: Any, other: Any) -> str:
     return "RemainderBackward1" if hasattr(other, "shape") else "RemainderBackward0"
 
 
+def _fmod_name(input: Any, other: Any) -> str:
+    return "FmodBackward1" if hasattr(other, "shape") else "FmodBackward0"
+
+
 @op("remainder", grad_fn=_remainder_name, saves=False, promote=BINARY, inplace="remainder_",
     operators=("__mod__",))  # fmt: skip
 def remainder(input: Array, other: Array) -> Array:
@@ -135,7 +139,7 @@ def rmod(input: Array, other: Array) -> Array:
     return jnp.remainder(other, input)
 
 
-@op("fmod", grad_fn="FmodBackward0", saves=False, promote=BINARY, inplace="fmod_")
+@op("fmod", grad_fn=_fmod_name, saves=False, promote=BINARY, inplace="fmod_")
 def fmod(input: Array, other: Array) -> Array:
     _check_broadcast(input, other)
     return jnp.fmod(input, other)
