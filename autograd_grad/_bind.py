@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype, _errors
@@ -175,12 +174,14 @@ def _full_slice(s: slice, size: int) -> bool:
 
 
 def _check_slice(s: slice) -> slice:
-    step = 1 if s.step is None else operator.index(s.step)
+    """A slice of plain ints (bounds may be 0-d tensors), with torch's step errors."""
+    start, stop, step = (None if b is None else operator.index(b)
+                         for b in (s.start, s.stop, s.step))  # fmt: skip
     if step == 0:
         raise ValueError("slice step cannot be zero")
-    if step < 0:
+    if step is not None and step < 0:
         raise ValueError("step must be greater than zero")
-    return s
+    return slice(start, stop, step)
 
 
 def _resolve(shape: tuple[int, ...], key: Any, setitem: bool) -> _Index:
@@ -260,7 +261,7 @@ def _resolve(shape: tuple[int, ...], key: Any, setitem: bool) -> _Index:
             plan.shape.insert(dim, 1)
             plan.numpy_key.append(None)
             if isinstance(obj, bool):
-                index = jnp.zeros((1 if obj else 0,), jnp.int64)
+                index = _dtype.to_device(np.zeros((1 if obj else 0,), np.int64))
                 plan.tensors.append((dim, Tensor._from_array(index)))
                 has_int = True  # numpy can't index the new axis in the same key
             dim += 1
@@ -317,7 +318,7 @@ def _advanced_key(arrays: list[tuple[int, np.ndarray]]) -> tuple[Any, ...]:
     last = max(d for d, _ in arrays)
     key: list[Any] = [slice(None)] * (last + 1)
     for d, a in arrays:
-        key[d] = Tensor._from_array(jnp.asarray(a))
+        key[d] = Tensor._from_array(_dtype.to_device(a))
     return tuple(key)
 
 
@@ -342,8 +343,8 @@ def _value_tensor(self: Tensor, value: Any) -> Tensor:
         return value
     if isinstance(value, (bool, int, float, complex, np.integer)):
         number = value.item() if isinstance(value, np.integer) else value
-        return Tensor._from_array(jnp.asarray(_dtype.checked_scalar(number, self.dtype),
-                                              self.dtype.np))  # fmt: skip
+        value = np.asarray(_dtype.checked_scalar(number, self.dtype), self.dtype.np)
+        return Tensor._from_array(_dtype.to_device(value))
     name = type(value).__name__ if type(value).__module__ == "builtins" else (
         f"{type(value).__module__}.{type(value).__name__}")  # fmt: skip
     raise TypeError(f"can't assign a {name} to a {self.type()}")
@@ -417,7 +418,7 @@ def _setitem_key(shape: tuple[int, ...], plan: _Index, arrays: list[tuple[int, n
         for part in plan.numpy_key:
             if isinstance(part, Tensor) and part.dtype.name in ("bool", "uint8"):
                 masked = np.nonzero(np.asarray(part._data))
-                key.extend(Tensor._from_array(jnp.asarray(a)) for a in masked)
+                key.extend(Tensor._from_array(_dtype.to_device(a)) for a in masked)
             else:
                 key.append(part)
         return tuple(key)
@@ -429,7 +430,8 @@ def _setitem_key(shape: tuple[int, ...], plan: _Index, arrays: list[tuple[int, n
     for d, a in arrays:
         index[d] = a
     positions = ids[tuple(index)]
-    return tuple(Tensor._from_array(jnp.asarray(p)) for p in np.unravel_index(positions, shape))
+    return tuple(Tensor._from_array(_dtype.to_device(p))
+                 for p in np.unravel_index(positions, shape))  # fmt: skip
 
 
 def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -488,7 +490,7 @@ def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, de
 
 
 def _everywhere() -> Tensor:
-    return Tensor._from_array(jnp.ones((), bool))
+    return Tensor._from_array(_dtype.to_device(np.ones((), bool)))  # See Note [Host arrays]
 
 
 def _zero_(self: Tensor) -> Tensor:

@@ -37,7 +37,7 @@ _LIST_OF_ARRAYS = (
 
 
 def _leaf(array: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._from_array(jnp.asarray(array))
+    t = Tensor._from_array(_dtype.to_device(array))
     if requires_grad:
         if not (t.dtype.is_floating_point or t.dtype.is_complex):
             raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE)
@@ -74,11 +74,17 @@ def _check_byte_order(array: np.ndarray) -> None:
 
 def _cast_array(array: Any, d: Dtype) -> jax.Array:
     """An array converted to `d`, warning as torch's copy_ does when it drops imaginary parts."""
-    array = jnp.asarray(array)
-    if jnp.iscomplexobj(array) and not d.is_complex:
+    if isinstance(array, jax.Array):  # on the device already
+        if jnp.iscomplexobj(array) and not d.is_complex:
+            warn_once(_errors.COMPLEX_TO_REAL, stacklevel=4)
+            array = jnp.real(array)
+        return array if array.dtype == d.np else array.astype(d.np)
+    array = np.asarray(array)
+    if np.iscomplexobj(array) and not d.is_complex:
         warn_once(_errors.COMPLEX_TO_REAL, stacklevel=4)
-        array = jnp.real(array)
-    return array.astype(d.np)
+        array = array.real
+    with np.errstate(over="ignore", invalid="ignore"):  # torch: out of range becomes inf
+        return _dtype.to_device(array.astype(d.np, copy=False))
 
 
 def _is_sequence(x: Any) -> bool:
@@ -239,7 +245,7 @@ def _from_data(data: Any, dtype: Dtype | None) -> jax.Array:
     d = dtype or _infer_scalar_type(data)
     flat: list[Any] = []
     _flatten(data, sizes, 0, flat)
-    return jnp.asarray(_store(flat, sizes, d))
+    return _dtype.to_device(_store(flat, sizes, d))
 
 
 def tensor(data: Any, *, dtype: Dtype | None = None, device: Any = None,
@@ -270,7 +276,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
         raise TypeError(f"expected np.ndarray (got {_type_name(array)})")
     _check_byte_order(array)
     d = _array_dtype(array)
-    return _leaf(jnp.asarray(array, dtype=d.np), False)
+    return _leaf(np.array(array, dtype=d.np), False)
 
 
 def _size(name: str, size: tuple[Any, ...]) -> tuple[int, ...]:
@@ -294,12 +300,24 @@ def _size(name: str, size: tuple[Any, ...]) -> tuple[int, ...]:
     return out
 
 
+# Note [Small constants]: a small filled array is made by numpy and copied to the device:
+# no XLA compile for each new shape and dtype (notebook latency), where a large one is
+# filled on the device by a compiled kernel (no host copy).
+_HOST_FILL_MAX = 1 << 16
+
+
+def _filled(shape: tuple[int, ...], value: Any, d: Dtype) -> jax.Array:
+    if math.prod(shape) <= _HOST_FILL_MAX:
+        return _dtype.to_device(np.full(shape, value, dtype=d.np))
+    return jnp.full(shape, value, dtype=d.np)
+
+
 def _factory(name: str, value: int) -> Any:
     def make(*size: Any, out: Any = None, dtype: Dtype | None = None, layout: Any = None,
              device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
              memory_format: Any = None) -> Tensor:  # fmt: skip
         d = dtype or _dtype.get_default_dtype()
-        return _leaf(jnp.full(_size(name, size), value, dtype=d.np), requires_grad)
+        return _leaf(_filled(_size(name, size), value, d), requires_grad)
 
     make.__name__ = make.__qualname__ = name
     make.__doc__ = f"Same as `torch.{name}`."
@@ -331,7 +349,7 @@ def full(size: Any, fill_value: Any, *, dtype: Dtype | None = None, device: Any 
     value = _fill_value("full", fill_value)
     d = dtype or _dtype.scalar_dtype(value)
     shape = _size("full", (size,))
-    return _leaf(jnp.full(shape, _dtype.checked_scalar(value, d), dtype=d.np), requires_grad)
+    return _leaf(_filled(shape, _dtype.checked_scalar(value, d), d), requires_grad)
 
 
 def _input_tensor(name: str, input: Any) -> Tensor:
@@ -364,7 +382,7 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None, dev
     input = _input_tensor("full_like", input)
     value = _fill_value("full_like", fill_value)
     d = dtype or input.dtype
-    return _leaf(jnp.full(input.shape, _dtype.checked_scalar(value, d), dtype=d.np), requires_grad)
+    return _leaf(_filled(input.shape, _dtype.checked_scalar(value, d), d), requires_grad)
 
 
 def _number(x: Any) -> Any:
@@ -412,7 +430,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Dtype | None = 
         # torch accumulates in double for float32/float64 and in float for float16/bfloat16.
         acc = np.float64 if d.itemsize >= 4 else np.float32
         values = acc(start) + acc(step) * np.arange(n, dtype=acc)
-    return _leaf(jnp.asarray(_narrow(values, d)), requires_grad)
+    return _leaf(_narrow(values, d), requires_grad)
 
 
 def _narrow(values: Any, d: Dtype) -> np.ndarray:
@@ -466,7 +484,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Dtype | None = None, de
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     with np.errstate(over="ignore", invalid="ignore"):  # out of range: inf, as in torch
         values = _linspace_values(start, end, steps, d)
-    return _leaf(jnp.asarray(_narrow(values, d)), requires_grad)
+    return _leaf(_narrow(values, d), requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: Any = None,
@@ -481,7 +499,10 @@ def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: Any
         if v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     d = dtype or _dtype.get_default_dtype()
-    return _leaf(jnp.eye(n, m if m is not None else n, dtype=d.np), requires_grad)
+    cols = m if m is not None else n
+    if n * cols <= _HOST_FILL_MAX:
+        return _leaf(np.eye(n, cols, dtype=d.np), requires_grad)
+    return _leaf(jnp.eye(n, cols, dtype=d.np), requires_grad)
 
 
 # --- random: JAX PRNG keys behind torch's stateful generator ------------------

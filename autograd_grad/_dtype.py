@@ -71,7 +71,8 @@ ALL_DTYPES = (float16, bfloat16, float32, float64, complex64, complex128,
               int8, int16, int32, int64, uint8, bool_)  # fmt: skip
 # torch's aliases: torch.half, torch.float, torch.double, torch.long, ...
 ALIASES = {"half": float16, "float": float32, "double": float64, "cfloat": complex64,
-           "cdouble": complex128, "short": int16, "int": int32, "long": int64, "bool": bool_}  # fmt: skip
+           "cdouble": complex128, "short": int16, "int": int32, "long": int64,
+           "bool": bool_}  # fmt: skip
 _BY_NP = {d.np: d for d in ALL_DTYPES}
 
 
@@ -185,7 +186,9 @@ def scalar_dtype(x: Any) -> dtype:
 
 
 def result_type(*operands: Any) -> dtype:
-    """torch.result_type over arrays (ndim>0 or 0-d) and Python numbers. See Note [Type promotion]."""
+    """torch.result_type over arrays (ndim>0 or 0-d) and Python numbers.
+
+    See Note [Type promotion]."""
     classes: list[dtype | None] = [None, None, None]
     for x in operands:
         if x is None:
@@ -216,6 +219,16 @@ def to_float(d: dtype) -> dtype:
 
 
 _FLOAT_MAX = {d.name: float(ml_dtypes.finfo(d.np).max) for d in (float16, bfloat16, float32)}
+
+
+def to_device(array: Any) -> jax.Array:
+    """A host (numpy) array as a device array. Note [Host arrays]: jnp.asarray copies numpy
+    input through a jitted function, an XLA compile for every new shape and dtype;
+    jax.device_put copies without one (at a little more per call), so creation and index
+    arrays, whose shapes vary, go this way."""
+    if isinstance(array, jax.Array):
+        return array
+    return jax.device_put(np.asarray(array))
 
 
 def cast(x: Any, d: dtype) -> jax.Array:

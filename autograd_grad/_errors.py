@@ -5,7 +5,8 @@ from __future__ import annotations
 # torch/csrc/autograd/python_variable.cpp, THPVariable_set_requires_grad
 REQUIRES_GRAD_DTYPE = "Only Tensors of floating point and complex dtype can require gradients"
 # the `requires_grad` setter (python_variable.cpp) and `requires_grad_()` (VariableTypeManual.cpp)
-REQUIRES_GRAD_DTYPE_SETTER = "only Tensors of floating point and complex dtype can require gradients"
+REQUIRES_GRAD_DTYPE_SETTER = (
+    "only Tensors of floating point and complex dtype can require gradients")
 REQUIRES_GRAD_DTYPE_METHOD = "only Tensors of floating point dtype can require gradients"
 REQUIRES_GRAD_NOT_BOOL = "requires_grad must be a bool"
 NON_LEAF_REQUIRES_GRAD_TRUE = "you can only change requires_grad flags of leaf variables."

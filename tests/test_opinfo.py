@@ -19,9 +19,9 @@ through torch and through autograd_grad in five phases, each a separate test:
   `check_batched_grad`.
 
 Expected failures, tolerances and the op_db name live in the op's `OpInfoTest` entry
-(`xfail` maps a phase, or ``phase:dtype``, to its reason); an expected failure that passes
-fails the run (strict xfail). `scripts/opinfo_report.py` runs the same cases for
-docs/opinfo_coverage.md.
+(`xfail` maps ``[entry/]phase[:dtype]``, e.g. ``gradgrad`` or ``norm.fro/grad:float32``, to
+its reason); an expected failure that passes fails the run (strict xfail).
+`scripts/opinfo_report.py` runs the same cases for docs/opinfo_coverage.md.
 """
 
 from __future__ import annotations
@@ -106,10 +106,16 @@ class Case:
         """The table's reason this case is expected to fail, or None."""
         spec = self.opdef.opinfo
         assert spec is not None
-        for key in (f"{self.phase}:{self.dtype_name}", self.phase):
+        for key in self.xfail_keys():
             if key in spec.xfail:
                 return spec.xfail[key]
         return None
+
+    def xfail_keys(self) -> tuple[str, ...]:
+        """The keys of `OpInfoTest.xfail` that name this case, most specific first:
+        ``[entry/]phase[:dtype]``, where entry is the op_db entry (``norm.fro``)."""
+        keys = (f"{self.phase}:{self.dtype_name}", self.phase)
+        return tuple(f"{self.entry}/{k}" for k in keys) + keys
 
 
 def op_db_names(opdef: OpDef) -> list[str]:
@@ -265,7 +271,7 @@ def _flat(x: Any) -> list[Any]:
 
 def _as_numpy(x: Any) -> np.ndarray:
     if isinstance(x, torch.Tensor):
-        return x.detach().resolve_conj().numpy()
+        return x.detach().resolve_conj().numpy(force=True)  # force: torch's ZeroTensor grads
     return np.asarray(x.detach()._data)
 
 
@@ -386,8 +392,8 @@ def run_sample(case: Case, sample: Any, index: int) -> bool:
     if case.phase == "grad_fn":
         if _check_errors(ours, theirs, path):
             return False
-        their_names = [_node_name(t) for t in _flat(theirs)]
-        assert [_node_name(o) for o in _flat(ours)] == their_names, f"{path}: grad_fn names"
+        ours_names, their_names = [_node_name(o) for o in _flat(ours)], [_node_name(t) for t in _flat(theirs)]
+        assert ours_names == their_names, f"{path}: grad_fn {ours_names} != torch {their_names}"
         return True
     if _check_errors(ours, theirs, path):
         return False
@@ -504,9 +510,9 @@ def test_opinfo_table_entry(opdef: OpDef) -> None:
     spec = opdef.opinfo
     assert spec is not None
     assert entries, f"{opdef.name}: no op_db entry named {op_db_names(opdef)} {spec.variant!r}"
-    keys = set()
+    keys: set[str] = set()
     for case in CASES:
         if case.opdef is opdef:
-            keys |= {case.phase, f"{case.phase}:{case.dtype_name}"}
+            keys.update(case.xfail_keys())
     unknown = sorted(set(spec.xfail) - keys)
     assert not unknown, f"{opdef.name}: xfail keys {unknown} match no case (cases: {sorted(keys)})"

@@ -850,6 +850,7 @@ INDEX_KEYS = {
     "full_slice_single": lambda t: slice(None),
     "two_ellipses": lambda t: (..., ...),
     "step_zero": lambda t: slice(None, None, 0),
+    "tensor_slice_bounds": lambda t: slice(t.tensor(1), t.tensor(3)),
     "float_tensor_index": lambda t: t.tensor([1.0]),
     "float_index": lambda t: 1.5,
 }
@@ -865,8 +866,7 @@ def test_getitem(name):
 
 
 # Grads through each kind of index (each new index pattern costs JAX compiles).
-GRAD_KEYS = ("slice_step", "none", "mask_2d", "int_tensor_2d", "int_tensor_broadcast",
-             "bool_scalar_true")
+GRAD_KEYS = ("slice_step", "mask_2d", "int_tensor_broadcast", "bool_scalar_true")
 
 
 @pytest.mark.parametrize("name", GRAD_KEYS)
@@ -893,8 +893,7 @@ def test_getitem_3d(key):
     same_in_both(prog, leaf(X234))
 
 
-@pytest.mark.parametrize("key", ["(slice(None), t.tensor([[0, 1]]), 2)",
-                                 "(t.tensor([[True, False, True], [False, False, True]]), 1)"])
+@pytest.mark.parametrize("key", ["(slice(None), t.tensor([[0, 1]]), 2)"])
 def test_getitem_3d_grad(key):
     def prog(t, x):
         y = x[eval(key, {"t": t})]  # keys are the literals above
@@ -994,8 +993,7 @@ def test_setitem_on_non_leaf(name):
 
 
 # Grads through each kind of in-place indexing (each new pattern costs JAX compiles).
-SETITEM_GRAD = ("int_scalar", "mask_scalar", "int_tensor_scalar", "broadcast_column", "ellipsis",
-                "mask_tensor_value", "int_and_tensor")
+SETITEM_GRAD = ("int_scalar", "mask_scalar", "broadcast_column", "ellipsis", "int_and_tensor")
 
 
 @pytest.mark.parametrize("name", SETITEM_GRAD)

@@ -140,7 +140,20 @@ def _check_target(input: Array, target: Array) -> None:
     del n_classes  # out-of-range targets are data-dependent: not checked (torch raises on CPU)
 
 
-@op("nll_loss", grad_fn="NllLossBackward0", namespaces=F, method=False)
+def _nll_node(ndim: int, reduction: str) -> str:
+    # torch: nll_loss_nd uses nll_loss up to 2-d input, nll_loss2d beyond; 3-d and >4-d input
+    # is reshaped to 4-d, and viewed back when reduction="none".
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if reduction == "none" and ndim != 4 else "NllLoss2DBackward0"
+
+
+def _nll_loss_name(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+                   ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> str:  # fmt: skip
+    return _nll_node(input.ndim, _legacy_reduction(size_average, reduce, reduction))
+
+
+@op("nll_loss", grad_fn=_nll_loss_name, namespaces=F, method=False)
 def nll_loss(input: Array, target: Array, weight: Array | None = None, size_average: Any = None,
              ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Array:  # fmt: skip
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -156,7 +169,7 @@ def _cross_entropy_name(input: Any, target: Any, weight: Any = None, size_averag
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.dtype.is_floating_point:
         return "DivBackward1" if reduction == "mean" else "NegBackward0"
-    return "AddBackward0" if label_smoothing > 0 else "NllLossBackward0"
+    return "AddBackward0" if label_smoothing > 0 else _nll_node(input.ndim, reduction)
 
 
 @op("cross_entropy", grad_fn=_cross_entropy_name, namespaces=F, method=False)

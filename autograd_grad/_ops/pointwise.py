@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -176,7 +177,9 @@ _binary("maximum", jnp.maximum, "MaximumBackward0", inplace=False)
 _binary("minimum", jnp.minimum, "MinimumBackward0", inplace=False)
 _binary("fmax", jnp.fmax, "FmaxBackward0", inplace=False)
 _binary("fmin", jnp.fmin, "FminBackward0", inplace=False)
-_binary("copysign", jnp.copysign, "CopysignBackward0", promote=FLOAT)
+# atol: torch's second derivative of copysign is result / self differentiated again, exactly 0
+# up to float32 rounding (3e-5 where |result / self| is large); ours is exactly 0.
+_binary("copysign", jnp.copysign, "CopysignBackward0", promote=FLOAT, opinfo=OpInfoTest(atol=1e-4))
 
 
 # --- comparisons and logic (never differentiable: outputs are bool) -----------
@@ -324,16 +327,79 @@ def _sinc(x: Array) -> Array:
     return jnp.sinc(x)
 
 
+# Note [polygamma for negative x]: jsp.polygamma (a Hurwitz zeta) loses all accuracy for
+# x < 0 (trigamma(-12.7) comes out as -0.08 instead of 15.0), which made the gradients of
+# digamma and lgamma wrong there. torch reflects, and so do we:
+# psi_n(x) = (-1)^n psi_n(1 - x) - pi d^n/dx^n cot(pi x).
+
+def _cot_derivative(n: int, x: Array) -> Array:
+    """d^n/dx^n cot(pi x), elementwise, by nested forward-mode derivatives."""
+
+    def cot(y: Array) -> Array:
+        return jnp.cos(jnp.pi * y) / jnp.sin(jnp.pi * y)
+
+    def derivative(f: Any) -> Any:
+        def df(y: Array) -> Array:
+            return jax.jvp(f, (y,), (jnp.ones_like(y),))[1]
+
+        return df
+
+    f = cot
+    for _ in range(n):
+        f = derivative(f)
+    return f(x)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _polygamma(n: int, x: Array) -> Array:
+    if n == 0:
+        return _digamma(x)
+    negative = x < 0
+    direct = jsp.polygamma(n, jnp.where(negative, 1 - x, x))
+    reflected = (-1) ** n * direct - jnp.pi * _cot_derivative(n, x)
+    # torch's poles: trigamma reflects too (finite at negative integers), higher orders go
+    # through zeta(n + 1, x), infinite at every integer x <= 0.
+    pole = (x == 0) if n == 1 else ((x <= 0) & (x == jnp.floor(x)))
+    inf = jnp.asarray((-1) ** (n + 1) * jnp.inf, x.dtype)
+    return jnp.where(pole, inf, jnp.where(negative, reflected, direct))
+
+
+@_polygamma.defjvp
+def _polygamma_jvp(n: int, primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    return _polygamma(n, x), _polygamma(n + 1, x) * t
+
+
+@jax.custom_jvp
+def _digamma(x: Array) -> Array:
+    # torch: calc_digamma returns -inf at +0 and +inf at -0 (jsp.digamma gives nan there).
+    pole = jnp.copysign(jnp.asarray(jnp.inf, x.dtype), -x)
+    return jnp.where(x == 0, pole, jsp.digamma(x))
+
+
+@_digamma.defjvp
+def _digamma_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    return _digamma(x), _polygamma(1, x) * t  # torch: derivatives.yaml "digamma"
+
+
+@jax.custom_jvp
+def _lgamma(x: Array) -> Array:
+    return jsp.gammaln(x)
+
+
+@_lgamma.defjvp
+def _lgamma_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    return _lgamma(x), _digamma(x) * t  # See Note [polygamma for negative x]
+
+
 def _exp2(x: Array) -> Array:
     return jnp.exp2(x)
 
 
 def _erfinv(x: Array) -> Array:
     return jsp.erfinv(x)
-
-
-def _logit(x: Array) -> Array:
-    return jnp.log(x / (1 - x))
 
 
 _unary("exp", jnp.exp)
@@ -361,10 +427,9 @@ _unary("sigmoid", _sigmoid)
 _unary("erf", jsp.erf)
 _unary("erfc", jsp.erfc)
 _unary("erfinv", _erfinv)
-_unary("lgamma", jsp.gammaln)
-_unary("digamma", jsp.digamma)
+_unary("lgamma", _lgamma)
+_unary("digamma", _digamma)
 _unary("sinc", _sinc)
-_unary("logit", _logit)
 _unary("reciprocal", jnp.reciprocal)
 _unary("neg", jnp.negative, promote=NONE, saves=False, aliases=("negative",), operators=("__neg__",))
 _unary("abs", _abs, promote=NONE, aliases=("absolute",), operators=("__abs__",))
@@ -380,9 +445,13 @@ _unary("deg2rad", jnp.deg2rad)
 _unary("rad2deg", jnp.rad2deg)
 
 
-@op("round", grad_fn="RoundBackward0", saves=False, inplace="round_")
-def round(input: Array, *, decimals: int = 0) -> Array:  # noqa: A001
-    return jnp.round(input, decimals)
+def _round_name(input: Any, *, decimals: int | None = None) -> str:
+    return "RoundBackward0" if decimals is None else "RoundBackward1"  # round.decimals
+
+
+@op("round", grad_fn=_round_name, saves=False, inplace="round_")
+def round(input: Array, *, decimals: int | None = None) -> Array:  # noqa: A001
+    return jnp.round(input, decimals or 0)
 
 
 # --- clamp, where, lerp ------------------------------------------------------
@@ -416,12 +485,14 @@ def clamp(input: Array, min: Any = None, max: Any = None) -> Array:  # noqa: A00
     return jnp.where(jnp.isnan(x), x, out) if d.is_floating_point else out
 
 
-@op("clamp_min", grad_fn="ClampMinBackward0", inplace="clamp_min_")
+@op("clamp_min", grad_fn=lambda input, min: "ClampMinBackward1" if hasattr(min, "shape") else (
+    "ClampMinBackward0"), inplace="clamp_min_")  # fmt: skip
 def clamp_min(input: Array, min: Any) -> Array:  # noqa: A002
     return clamp.impl(input, min, None)
 
 
-@op("clamp_max", grad_fn="ClampMaxBackward0", inplace="clamp_max_")
+@op("clamp_max", grad_fn=lambda input, max: "ClampMaxBackward1" if hasattr(max, "shape") else (
+    "ClampMaxBackward0"), inplace="clamp_max_")  # fmt: skip
 def clamp_max(input: Array, max: Any) -> Array:  # noqa: A002
     return clamp.impl(input, None, max)
 
@@ -437,7 +508,16 @@ def where(condition: Array, input: Any, other: Any) -> Array:
     return jnp.where(condition, input, other)
 
 
-@op("lerp", grad_fn="LerpBackward0", promote=BINARY, inplace="lerp_")
+@op("lerp", grad_fn=lambda input, end, weight: "LerpBackward1" if hasattr(weight, "shape") else (
+    "LerpBackward0"), promote=BINARY, inplace="lerp_")  # fmt: skip
 def lerp(input: Array, end: Array, weight: Any) -> Array:
     _check_broadcast(input, end, weight)
     return input + weight * (end - input)
+
+
+@op("logit", grad_fn="LogitBackward0", promote=FLOAT, inplace="logit_")
+def logit(input: Array, eps: float | None = None) -> Array:
+    # torch: with eps, the input is clamped to [eps, 1 - eps] first; the gradient is 0 outside
+    # (logit_backward), which the clamp's own gradient gives (See Note [clamp at the bounds]).
+    x = input if eps is None else clamp.impl(input, eps, 1 - eps)
+    return jnp.log(x / (1 - x))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -16,12 +17,16 @@ Array = jax.Array
 _NUMBER = (bool, int, float, complex)
 
 
-def dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
-    """torch's `dim` argument (int, tuple, list or None) as wrapped axes; None means all."""
+def dims(dim: Any, ndim: int, *, empty_is_all: bool = True) -> tuple[int, ...] | None:
+    """torch's `dim` argument (int, tuple, list or None) as wrapped axes; None means all.
+    An empty list means all dims too (sum, mean, amax, var...), except where `empty_is_all`
+    is False (all, any: an empty list reduces nothing)."""
     if dim is None:
         return None
     if isinstance(dim, int):
         dim = (dim,)
+    if len(dim) == 0 and empty_is_all:
+        return None
     axes = tuple(_errors.wrap_dim(d, ndim) for d in dim)
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
@@ -150,18 +155,21 @@ min.impl.result_type = _max_result("min")  # type: ignore[attr-defined]
 
 @op("amax", grad_fn="AmaxBackward0")
 def amax(input: Array, dim: Any = (), keepdim: bool = False) -> Array:
-    axes = dims(dim, input.ndim) if dim != () else None
+    axes = dims(dim, input.ndim)
     return jnp.max(input, axis=axes, keepdims=keepdim)
 
 
 @op("amin", grad_fn="AminBackward0")
 def amin(input: Array, dim: Any = (), keepdim: bool = False) -> Array:
-    axes = dims(dim, input.ndim) if dim != () else None
+    axes = dims(dim, input.ndim)
     return jnp.min(input, axis=axes, keepdims=keepdim)
 
 
 @op("argmax", grad_fn=None)
 def argmax(input: Array, dim: Any = None, keepdim: bool = False) -> Array:
+    if input.ndim == 0 and dim is not None:
+        _errors.wrap_dim(dim, 0)
+        return jnp.zeros((), jnp.int64)
     if dim is None:
         out = jnp.argmax(input.reshape(-1))
         return (out.reshape((1,) * input.ndim) if keepdim else out).astype(jnp.int64)
@@ -170,6 +178,9 @@ def argmax(input: Array, dim: Any = None, keepdim: bool = False) -> Array:
 
 @op("argmin", grad_fn=None)
 def argmin(input: Array, dim: Any = None, keepdim: bool = False) -> Array:
+    if input.ndim == 0 and dim is not None:
+        _errors.wrap_dim(dim, 0)
+        return jnp.zeros((), jnp.int64)
     if dim is None:
         out = jnp.argmin(input.reshape(-1))
         return (out.reshape((1,) * input.ndim) if keepdim else out).astype(jnp.int64)
@@ -186,7 +197,7 @@ def _var(input: Array, dim: Any, unbiased: Any, keepdim: bool, correction: Any) 
     if isinstance(dim, bool):  # torch.var(x, True): the old `unbiased` positional
         dim, unbiased = None, dim
     axes = dims(dim, input.ndim)
-    n = input.size if axes is None else int(jnp.prod(jnp.array([input.shape[a] for a in axes])))
+    n = input.size if axes is None else math.prod(input.shape[a] for a in axes)
     centered = input - jnp.mean(input, axis=axes, keepdims=True)
     sq = jnp.real(centered * jnp.conj(centered))
     return jnp.sum(sq, axis=axes, keepdims=keepdim) / (n - _correction(unbiased, correction))
@@ -230,25 +241,44 @@ def _vector_norm(x: Array, ord: Any, axes: Any, keepdim: bool) -> Array:  # noqa
     return jnp.sum(a**ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
 
 
-@op("norm", grad_fn="LinalgVectorNormBackward0", opinfo=OpInfoTest(xfail={
-    "gradgrad": "the 2-norm's second derivative at 0 differs (torch gives nan)"}))
+def _nuclear_norm(x: Array, dim: Any, keepdim: bool) -> Array:
+    """torch.linalg.matrix_norm(x, "nuc", dim): the sum of the singular values."""
+    axes = dims(dim, x.ndim) or tuple(range(x.ndim))
+    if len(axes) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, axes))}")
+    sv = jnp.linalg.svd(jnp.moveaxis(x, axes, (-2, -1)), compute_uv=False)
+    out = jnp.sum(sv, axis=-1)
+    return jnp.expand_dims(out, sorted(axes)) if keepdim else out
+
+
+def _norm_name(input: Any, p: Any = "fro", *args: Any, **kwargs: Any) -> str:
+    # torch.norm: "nuc" is matrix_norm, the sum of svdvals; the rest are vector norms.
+    return "SumBackward1" if p == "nuc" else "LinalgVectorNormBackward0"
+
+
+_NORM_0 = ("torch's backward for p=0 returns an undefined gradient, which autograd.grad gives as "
+           "None; here a reachable input always gets a gradient (zeros)")
+
+
+@op("norm", grad_fn=_norm_name, opinfo=OpInfoTest(xfail={"norm/grad": _NORM_0,
+                                                     "norm/batched": _NORM_0}))
 def norm(input: Array, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Array:
     x = input if dtype is None else input.astype(dtype.np)
+    if p == "nuc":
+        return _nuclear_norm(x, dim, keepdim)
     ord_ = 2 if p in ("fro", None) else p
-    if ord_ == "nuc":
-        raise NotImplementedError("nuclear norm lands with linalg (issue 5)")
     return _vector_norm(x, ord_, dims(dim, x.ndim), keepdim)
 
 
 @op("all", grad_fn=None)
 def all(input: Array, dim: Any = None, keepdim: bool = False) -> Array:  # noqa: A001
-    out = jnp.all(input, axis=dims(dim, input.ndim), keepdims=keepdim)
+    out = jnp.all(input, axis=dims(dim, input.ndim, empty_is_all=False), keepdims=keepdim)
     return out if input.dtype != jnp.uint8 else out.astype(jnp.uint8)
 
 
 @op("any", grad_fn=None)
 def any(input: Array, dim: Any = None, keepdim: bool = False) -> Array:  # noqa: A001
-    out = jnp.any(input, axis=dims(dim, input.ndim), keepdims=keepdim)
+    out = jnp.any(input, axis=dims(dim, input.ndim, empty_is_all=False), keepdims=keepdim)
     return out if input.dtype != jnp.uint8 else out.astype(jnp.uint8)
 
 

@@ -47,7 +47,9 @@ def view(input: Array, *shape: Any) -> Array:
     return jnp.reshape(input, infer_size(_size_args(shape), input.size))
 
 
-@op("flatten", grad_fn="ViewBackward0", saves=False)
+@op("flatten", grad_fn="ViewBackward0", saves=False, opinfo=OpInfoTest(xfail={
+    "grad_fn": "torch.flatten returns the input Tensor itself when start_dim == end_dim (no "
+               "grad_fn on a leaf); dispatch always makes a new node (ViewBackward0)"}))  # fmt: skip
 def flatten(input: Array, start_dim: int = 0, end_dim: int = -1) -> Array:
     if input.ndim == 0:
         return input.reshape(1)
@@ -224,8 +226,14 @@ def flip(input: Array, dims: Any) -> Array:
 
 
 @op("narrow", grad_fn="SliceBackward0", saves=False)
-def narrow(input: Array, dim: int, start: int, length: int) -> Array:
+def narrow(input: Array, dim: int, start: Any, length: int) -> Array:
     axis = _errors.wrap_dim(dim, input.ndim)
+    if isinstance(start, jax.core.Tracer):
+        # narrow.Tensor: a 0-d start tensor is an operand, traced inside a vjp; its value was
+        # checked when the op ran.
+        start = jnp.where(start < 0, start + input.shape[axis], start)
+        return jax.lax.dynamic_slice_in_dim(input, start, length, axis=axis)
+    start = int(start)
     start = start % input.shape[axis] if start < 0 else start
     return jax.lax.slice_in_dim(input, start, start + length, axis=axis)
 
@@ -267,16 +275,20 @@ def to_dtype(input: Array, dtype: Any) -> Array:
 
 # --- gather / scatter / masks -------------------------------------------------
 
-def _index_dtype_check(index: Array, name: str) -> None:
-    if index.dtype != jnp.int64 and index.dtype != jnp.int32:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+def _index_dtype_check(index: Array, name: str) -> Array:
+    """The index as int64; torch checks its dtype only when it is not empty."""
+    if index.size and index.dtype != jnp.int64 and index.dtype != jnp.int32:
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    return index.astype(jnp.int64)
 
 
 @op("gather", grad_fn="GatherBackward0")
 def gather(input: Array, dim: int, index: Array, *, sparse_grad: bool = False) -> Array:
-    _index_dtype_check(index, "gather")
+    index = _index_dtype_check(index, "gather")
     axis = _errors.wrap_dim(dim, input.ndim)
-    if index.ndim != input.ndim and input.ndim > 0:
+    if index.size == 0:  # torch checks shapes only for a non-empty index
+        return jnp.zeros(index.shape, input.dtype)
+    if max(index.ndim, 1) != max(input.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     if input.ndim == 0:
         return input.reshape(index.shape)
@@ -290,11 +302,12 @@ def index_select(input: Array, dim: int, index: Array) -> Array:
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if input.ndim == 0:
-        return input.reshape(index.shape) if index.ndim else input
+        return input  # torch: a scalar input gives a scalar, whatever the index's shape
     return jnp.take(input, index.reshape(-1), axis=_errors.wrap_dim(dim, input.ndim))
 
 
-@op("masked_fill", grad_fn="MaskedFillBackward0", inplace="masked_fill_")
+@op("masked_fill", grad_fn=lambda input, mask, value: "MaskedFillBackward1" if hasattr(
+    value, "shape") else "MaskedFillBackward0", inplace="masked_fill_")  # fmt: skip
 def masked_fill(input: Array, mask: Array, value: Any) -> Array:
     if mask.dtype != jnp.bool_:
         raise RuntimeError(
