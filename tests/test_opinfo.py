@@ -61,7 +61,9 @@ if _CACHE_DIR and not jax.config.jax_compilation_cache_dir:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 PHASES = ("forward", "grad_fn", "grad", "gradgrad", "batched")
-MAX_SAMPLES = 8  # per op_db entry and dtype, in sample_inputs order
+# Samples per op_db entry, dtype and phase, first in sample_inputs order: the second-order and
+# batched phases cost most (a vjp of a vjp; a vmap), so they take fewer.
+MAX_SAMPLES = {"forward": 8, "grad_fn": 8, "grad": 8, "gradgrad": 4, "batched": 4}
 BATCH = 3  # cotangents per batched grad
 FLOAT_DTYPES = (torch.float32, torch.float64)
 # One forward-only dtype: the first of these the OpInfo declares.
@@ -119,7 +121,9 @@ class Case:
 
 
 def op_db_names(opdef: OpDef) -> list[str]:
-    """The op_db names an OpDef answers to."""
+    """The op_db names an OpDef answers to: the table's `OpInfoTest.name`, else its name and
+    aliases in its namespaces (a method-only op under its own name), its dunder methods and
+    operators (op_db has `__radd__`, `__rsub__`...)."""
     spec = opdef.opinfo
     assert spec is not None
     if spec.name is not None:
@@ -129,7 +133,8 @@ def op_db_names(opdef: OpDef) -> list[str]:
         prefix = NAMESPACE_PREFIX.get(ns)
         if prefix is not None:
             names += [prefix + n for n in (opdef.name, *opdef.aliases)]
-    return names
+    dunders = [m for m in (opdef.method, *opdef.operators) if m and m.startswith("__")]
+    return names + [m for m in dunders if m not in names]
 
 
 def op_db_entries(opdef: OpDef) -> list[Any]:
@@ -180,19 +185,29 @@ def _resolve(root: Any, dotted: str) -> Any:
 
 
 def our_function(info: Any) -> Callable[..., Any]:
-    """Our counterpart of the OpInfo's `op`: the same public name under `autograd_grad`, or,
-    for a wrapper (a lambda over `torch.X`), the wrapper with `torch` bound to autograd_grad."""
+    """Our counterpart of the OpInfo's `op`: the same public name under `autograd_grad`, the
+    same Tensor method, or for a wrapper (a lambda over `torch.X` or `x.method`) the wrapper
+    with `torch` bound to autograd_grad."""
     try:
         theirs = _resolve(torch, info.name)
     except AttributeError:
         theirs = None
     if info.op is theirs:
         return _resolve(ag, info.name)
+    if info.op is getattr(torch.Tensor, info.name, None):
+        return _method(info.name)
     fn = info.op
     if isinstance(fn, types.FunctionType):
         scope = {**fn.__globals__, "torch": ag}
         return types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
     raise TypeError(f"don't know how to call our version of {info.name}'s op {fn!r}")
+
+
+def _method(name: str) -> Callable[..., Any]:
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self, name)(*args, **kwargs)
+
+    return call
 
 
 class Pair:
@@ -246,7 +261,7 @@ def _samples(index: int, dtype: Any) -> tuple[Any, ...]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         items = iter(info.sample_inputs_func(info, "cpu", dtype, dtype.is_floating_point))
-        for _ in range(MAX_SAMPLES):
+        for _ in range(max(MAX_SAMPLES.values())):
             set_rng_seed(SEED)
             sample = next(items, None)
             if sample is None:
@@ -256,9 +271,9 @@ def _samples(index: int, dtype: Any) -> tuple[Any, ...]:
 
 
 def samples(case: Case) -> tuple[Any, ...]:
-    """The first MAX_SAMPLES of the OpInfo's sample inputs (requiring grad for float dtypes)."""
+    """The case's first OpInfo sample inputs (requiring grad for float dtypes)."""
     index = next(i for i, info in enumerate(op_db) if info is case.info)
-    return _samples(index, case.dtype)
+    return _samples(index, case.dtype)[:MAX_SAMPLES[case.phase]]
 
 
 # --- comparing --------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def matmul(input: Array, other: Array) -> Array:
 
 
 @op("rmatmul", grad_fn=lambda input, other: _matmul_name(other, input), method="__rmatmul__",
-    namespaces=(), opinfo=None)  # fmt: skip
+    namespaces=())  # fmt: skip
 def rmatmul(input: Array, other: Array) -> Array:
     return matmul.impl(other, input)
 

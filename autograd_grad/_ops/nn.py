@@ -6,9 +6,10 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.special as jsp
 
-from .. import _dtype
-from ._table import OpInfoTest, op
+from .. import _dtype, _errors
+from ._table import FLOAT, OpInfoTest, op
 
 Array = jax.Array
 F = ("nn.functional",)
@@ -235,4 +236,209 @@ def binary_cross_entropy(input: Array, target: Array, weight: Array | None = Non
              + (1 - target) * jnp.maximum(jnp.log1p(-input), -100.0))  # fmt: skip
     if weight is not None:
         loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# --- more activations -----------------------------------------------------------------------
+# torch's piecewise activations pass the gradient only strictly inside their linear pieces
+# (hardtanh_backward: min < x < max); a constant branch in `where` gives exactly that.
+
+def _hardtanh(x: Array, lo: float, hi: float) -> Array:
+    lo_, hi_ = jnp.asarray(lo, x.dtype), jnp.asarray(hi, x.dtype)
+    return jnp.where(x <= lo_, lo_, jnp.where(x >= hi_, hi_, x))
+
+
+@op("hardtanh", grad_fn="HardtanhBackward0", namespaces=F, method=False)
+def hardtanh(input: Array, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Array:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh(input, min_val, max_val)
+
+
+@op("relu6", grad_fn="HardtanhBackward0", namespaces=F, method=False)
+def relu6(input: Array, inplace: bool = False) -> Array:
+    return _hardtanh(input, 0.0, 6.0)
+
+
+@op("hardsigmoid", grad_fn="HardsigmoidBackward0", namespaces=F, method=False)
+def hardsigmoid(input: Array, inplace: bool = False) -> Array:
+    zero, one = jnp.zeros_like(input), jnp.ones_like(input)
+    return jnp.where(input <= -3, zero, jnp.where(input >= 3, one, input / 6 + 0.5))
+
+
+@op("hardswish", grad_fn="HardswishBackward0", namespaces=F, method=False)
+def hardswish(input: Array, inplace: bool = False) -> Array:
+    # torch: hardswish_backward is 0 below -3, x / 3 + 0.5 on [-3, 3], 1 above.
+    x = input
+    return jnp.where(x < -3, jnp.zeros_like(x), jnp.where(x <= 3, x * (x + 3) / 6, x))
+
+
+@op("mish", grad_fn="MishBackward0", namespaces=F, method=False)
+def mish(input: Array, inplace: bool = False) -> Array:
+    return input * jnp.tanh(jax.nn.softplus(input))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@op("selu", grad_fn="EluBackward0", namespaces=F, method=False)
+def selu(input: Array, inplace: bool = False) -> Array:
+    return _SELU_SCALE * elu.impl(input, _SELU_ALPHA)
+
+
+@op("celu", grad_fn="CeluBackward0", namespaces=F, method=False)
+def celu(input: Array, alpha: float = 1.0, inplace: bool = False) -> Array:
+    safe = jnp.where(input > 0, jnp.zeros_like(input), input)
+    return jnp.where(input > 0, input, alpha * jnp.expm1(safe / alpha))
+
+
+@op("logsigmoid", grad_fn="LogSigmoidBackward0", namespaces=F, method=False)
+def logsigmoid(input: Array) -> Array:
+    return jax.nn.log_sigmoid(input)
+
+
+@op("softsign", grad_fn="DivBackward0", namespaces=F, method=False, promote=FLOAT)
+def softsign(input: Array) -> Array:
+    return input / (jnp.abs(input) + 1)
+
+
+@op("tanhshrink", grad_fn="SubBackward0", namespaces=F, method=False, promote=FLOAT)
+def tanhshrink(input: Array) -> Array:
+    return input - jnp.tanh(input)
+
+
+@op("softshrink", grad_fn="SoftshrinkBackward0", namespaces=F, method=False)
+def softshrink(input: Array, lambd: float = 0.5) -> Array:
+    zero = jnp.zeros_like(input)
+    return jnp.where(input > lambd, input - lambd, jnp.where(input < -lambd, input + lambd, zero))
+
+
+@op("hardshrink", grad_fn="HardshrinkBackward0", namespaces=F, method=False)
+def hardshrink(input: Array, lambd: float = 0.5) -> Array:
+    return jnp.where((input > lambd) | (input < -lambd), input, jnp.zeros_like(input))
+
+
+@op("threshold", grad_fn="ThresholdBackward0", namespaces=F, method=False)
+def threshold(input: Array, threshold: float, value: float, inplace: bool = False) -> Array:
+    return jnp.where(input > threshold, input, jnp.full_like(input, value))
+
+
+@op("glu", grad_fn="GluBackward0", namespaces=F, method=False)
+def glu(input: Array, dim: int = -1) -> Array:
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if input.shape[axis] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size "
+                           f"{input.shape[axis]}")  # fmt: skip
+    a, b = jnp.split(input, 2, axis=axis)
+    return a * jax.nn.sigmoid(b)
+
+
+@op("softmin", grad_fn="SoftmaxBackward0", namespaces=F, method=False)
+def softmin(input: Array, dim: Any = None, _stacklevel: int = 3, dtype: Any = None) -> Array:
+    return softmax.impl(-input if dtype is None else -input.astype(dtype.np), dim)
+
+
+# atol: torch's float32 second derivative has rounding noise of 3e-5 around 0 (p=0.5).
+@op("normalize", grad_fn="DivBackward0", namespaces=F, method=False,
+    opinfo=OpInfoTest(atol=1e-4))
+def normalize(input: Array, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Array:
+    from .reduce import norm
+
+    denom = norm.impl(input, p, dim, True)
+    # torch: denom.clamp_min(eps), whose gradient is 1 at eps (See Note [clamp at the bounds]).
+    denom = jnp.where(denom >= eps, denom, jnp.asarray(eps, denom.dtype))
+    return input / denom
+
+
+# atol: over one element the input gradient is exactly 0; torch's float32 one is rounding
+# noise scaled by 1 / sqrt(eps) (2e-4).
+@op("layer_norm", grad_fn="NativeLayerNormBackward0", namespaces=F, method=False,
+    opinfo=OpInfoTest(atol=1e-3))
+def layer_norm(input: Array, normalized_shape: Any, weight: Array | None = None,
+               bias: Array | None = None, eps: float = 1e-5) -> Array:  # fmt: skip
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*, "
+            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    mean = jnp.mean(input, axis=axes, keepdims=True)
+    var = jnp.mean(jnp.square(input - mean), axis=axes, keepdims=True)
+    out = (input - mean) * jax.lax.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+# --- more losses ------------------------------------------------------------------------------
+
+def _loss_name(last: str) -> Any:
+    """torch's composite losses end in mean() or sum(), or in their last pointwise op."""
+
+    def name(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", *args: Any, **kwargs: Any) -> str:  # fmt: skip
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+        return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, last)
+
+    return name
+
+
+@op("l1_loss", grad_fn=_loss_name("AbsBackward0"), namespaces=F, method=False)
+def l1_loss(input: Array, target: Array, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean", weight: Any = None) -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _dtype.promote(input, target)
+    return _reduce(jnp.abs(input - target), reduction)
+
+
+def _smooth_l1_name(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+                    reduction: str = "mean", beta: float = 1.0) -> str:  # fmt: skip
+    if beta == 0:  # torch: F.smooth_l1_loss is l1_loss then
+        return _loss_name("AbsBackward0")(input, target, size_average, reduce, reduction)
+    return "SmoothL1LossBackward0"
+
+
+@op("smooth_l1_loss", grad_fn=_smooth_l1_name, namespaces=F, method=False)
+def smooth_l1_loss(input: Array, target: Array, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _dtype.promote(input, target)
+    d = jnp.abs(input - target)
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(jnp.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+@op("huber_loss", grad_fn="HuberLossBackward0", namespaces=F, method=False)
+def huber_loss(input: Array, target: Array, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Array:  # fmt: skip
+    input, target = _dtype.promote(input, target)
+    d = jnp.abs(input - target)
+    return _reduce(jnp.where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
+def _kl_div_name(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean", log_target: bool = False) -> str:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    last = "MulBackward0" if log_target else "SubBackward0"
+    return {"mean": "MeanBackward0", "sum": "SumBackward0", "batchmean": "DivBackward0"}.get(
+        reduction, last)
+
+
+@op("kl_div", grad_fn=_kl_div_name, namespaces=F, method=False)
+def kl_div(input: Array, target: Array, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _dtype.promote(input, target)
+    if log_target:
+        loss = jnp.exp(target) * (target - input)
+    else:
+        loss = jsp.xlogy(target, target) - target * input
+    if reduction == "batchmean":
+        return jnp.sum(loss) / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)

@@ -67,7 +67,8 @@ def sub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
     return input - (other if alpha == 1 else other * _dtype.cast(alpha, d))
 
 
-@op("rsub", grad_fn="RsubBackward1", saves=False, method="__rsub__", opinfo=None)
+@op("rsub", grad_fn=lambda input, other, *, alpha=1: "RsubBackward0" if hasattr(
+    other, "shape") else "RsubBackward1", saves=False, method="__rsub__")  # fmt: skip
 def rsub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
     return sub.impl(other, input, alpha=alpha)
 
@@ -134,8 +135,14 @@ def remainder(input: Array, other: Array) -> Array:
     return jnp.remainder(input, other)
 
 
-@op("rmod", grad_fn="torch::autograd::NotImplemented", saves=False, promote=BINARY, method="__rmod__", opinfo=None,
-    no_derivative="remainder")  # fmt: skip
+_RMOD = ("Tensor.__rmod__(other) with a Tensor `other` is remainder(other, self), "
+         "differentiable; this entry models `number % tensor`, whose derivative torch does not "
+         "implement")
+
+
+@op("rmod", grad_fn="torch::autograd::NotImplemented", saves=False, promote=BINARY, method="__rmod__",
+    no_derivative="remainder", opinfo=OpInfoTest(xfail={
+        "grad_fn": _RMOD, "grad": _RMOD, "gradgrad": _RMOD, "batched": _RMOD}))  # fmt: skip
 def rmod(input: Array, other: Array) -> Array:
     return jnp.remainder(other, input)
 
@@ -157,14 +164,21 @@ def pow(input: Array, exponent: Array) -> Array:  # noqa: A001
     _check_broadcast(input, exponent)
     if jnp.issubdtype(jnp.result_type(exponent), jnp.integer) and jnp.issubdtype(
             jnp.result_type(input), jnp.integer):  # fmt: skip
-        return jnp.power(input, exponent)
+        # torch (powi): an integer to a negative power is 0, but 1 for base 1 and +-1 for
+        # base -1; jnp.power raises for a negative concrete exponent.
+        negative = exponent < 0
+        power = jnp.power(input, jnp.where(negative, jnp.zeros_like(exponent), exponent))
+        odd = (exponent % 2) != 0
+        unit = jnp.where(input == -1, jnp.where(odd, -1, 1), jnp.where(input == 1, 1, 0))
+        return jnp.where(negative, unit.astype(power.dtype), power)
     # Note [pow at zero]: x ** 0 is 1 with derivative 0 everywhere (torch: pow_backward
     # masks exponent == 0); jnp.power's vjp gives NaN at x == 0 for some exponents.
     safe = jnp.where(exponent == 0, jnp.ones_like(input), input)
     return jnp.where(exponent == 0, jnp.ones_like(jnp.power(safe, exponent)), jnp.power(safe, exponent))
 
 
-@op("rpow", grad_fn="PowBackward2", promote=BINARY, method="__rpow__", opinfo=None)
+@op("rpow", grad_fn=lambda input, other: "PowBackward1" if hasattr(other, "shape") else (
+    "PowBackward2"), promote=BINARY, method="__rpow__")  # fmt: skip
 def rpow(input: Array, other: Array) -> Array:
     return pow.impl(other, input)
 
@@ -521,3 +535,83 @@ def logit(input: Array, eps: float | None = None) -> Array:
     # (logit_backward), which the clamp's own gradient gives (See Note [clamp at the bounds]).
     x = input if eps is None else clamp.impl(input, eps, 1 - eps)
     return jnp.log(x / (1 - x))
+
+
+# --- more special functions and ternary ops -----------------------------------------------------
+
+@op("polygamma", grad_fn="PolygammaBackward0", method=False, inplace=None)
+def polygamma(n: int, input: Array) -> Array:
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    d = _dtype.to_float(_dtype.from_np(input.dtype))
+    return _polygamma(n, input.astype(d.np))  # See Note [polygamma for negative x]
+
+
+@jax.custom_jvp
+def _i0(x: Array) -> Array:
+    return jsp.i0(x)
+
+
+@_i0.defjvp
+def _i0_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    # torch: derivatives.yaml "i0" is i1; jsp.i0's own derivative is 1 at x == 0, not 0.
+    (x,), (t,) = primals, tangents
+    return _i0(x), jsp.i1(x) * t
+
+
+@op("i0", grad_fn="I0Backward0", promote=FLOAT, inplace="i0_")
+def i0(input: Array) -> Array:
+    return _i0(input)
+
+
+_binary("logaddexp2", jnp.logaddexp2, "Logaddexp2Backward0", promote=FLOAT, inplace=False)
+
+
+@op("addcmul", grad_fn="AddcmulBackward0", promote=BINARY, inplace="addcmul_")
+def addcmul(input: Array, tensor1: Array, tensor2: Array, *, value: Any = 1) -> Array:
+    _check_broadcast(input, tensor1, tensor2)
+    product = tensor1 * tensor2
+    return input + (product if value == 1 else _dtype.cast(value, _dtype.from_np(product.dtype)) * product)
+
+
+@op("addcdiv", grad_fn="AddcdivBackward0", promote=BINARY, inplace="addcdiv_")
+def addcdiv(input: Array, tensor1: Array, tensor2: Array, *, value: Any = 1) -> Array:
+    _check_broadcast(input, tensor1, tensor2)
+    if not jnp.issubdtype(tensor1.dtype, jnp.inexact):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
+            "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    quotient = tensor1 / tensor2
+    return input + (quotient if value == 1 else _dtype.cast(value, _dtype.from_np(quotient.dtype)) * quotient)
+
+
+@op("nan_to_num", grad_fn="NanToNumBackward0", inplace="nan_to_num_")
+def nan_to_num(input: Array, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Array:  # fmt: skip
+    if not jnp.issubdtype(input.dtype, jnp.inexact):
+        return input
+    # torch: nan_to_num_backward passes the gradient where the input is finite.
+    return jnp.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _float_power_name(input: Any, exponent: Any) -> str:
+    # torch: float_power is pow on float64 copies (a Python number exponent stays a scalar).
+    return "PowBackward1" if hasattr(exponent, "shape") else "PowBackward0"
+
+
+@op("float_power", grad_fn=_float_power_name, inplace="float_power_")
+def float_power(input: Any, exponent: Any) -> Array:
+    if not hasattr(input, "shape"):  # float_power(number, tensor)
+        return pow.impl(jnp.asarray(input, jnp.float64), exponent.astype(jnp.float64))
+    d = jnp.complex128 if jnp.iscomplexobj(input) or isinstance(exponent, complex) else jnp.float64
+    exponent = exponent.astype(d) if hasattr(exponent, "shape") else exponent
+    return pow.impl(input.astype(d), exponent)
+
+
+@op("signbit", grad_fn=None)
+def signbit(input: Array) -> Array:
+    return jnp.signbit(input) if jnp.issubdtype(input.dtype, jnp.inexact) else input < 0

@@ -82,6 +82,7 @@ def _return_type(name: str) -> Any:
 
 
 _RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "kthvalue", "median",
+                                               "nanmedian",
                                                "mode", "cummax", "cummin")}  # fmt: skip
 
 
@@ -305,3 +306,216 @@ def cumprod(input: Array, dim: int, *, dtype: Any = None) -> Array:
     if input.ndim == 0:
         return input.astype(d) if d is not None else input
     return jnp.cumprod(input, axis=_errors.wrap_dim(dim, input.ndim), dtype=d)
+
+
+# --- sorting and selection ------------------------------------------------------------------
+# Note [Selecting by index]: these ops pick elements by indices computed from the values (an
+# integer, non-differentiable path) and read the values with take_along_axis, whose vjp adds
+# each grad at its index: torch's value_selecting_reduction_backward / scatter backwards.
+# torch's CPU sorts are stable (ties keep their order, NaN is the largest value).
+
+
+def _returns(name: str) -> Any:
+    def result(values: Any, indices: Any) -> Any:
+        return _RETURN_TYPES[name](values, indices)
+
+    return result
+
+
+def _argsort(x: Array, axis: int, descending: bool) -> Array:
+    return jnp.argsort(x, axis=axis, stable=True, descending=descending).astype(jnp.int64)
+
+
+def _select(x: Array, indices: Array, axis: int) -> tuple[Array, Array]:
+    return jnp.take_along_axis(x, indices, axis=axis), indices
+
+
+def _scalar_select(input: Array, dim: Any) -> tuple[Array, Array]:
+    """A 0-d input: the value itself at index 0 (dim must be 0 or -1)."""
+    if dim is not None:
+        _errors.wrap_dim(dim, 0)
+    return input, jnp.zeros((), jnp.int64)
+
+
+@op("sort", grad_fn=lambda input, dim=-1, descending=False, *, stable=None: (
+    "SortBackward0" if stable is None else "SortBackward1"), multi_output=True)  # fmt: skip
+def sort(input: Array, dim: int = -1, descending: bool = False, *, stable: Any = None) -> Any:
+    if input.ndim == 0:
+        return _scalar_select(input, dim)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    return _select(input, _argsort(input, axis, descending), axis)
+
+
+sort.impl.result_type = _returns("sort")  # type: ignore[attr-defined]
+
+
+@op("argsort", grad_fn=None)
+def argsort(input: Array, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Array:
+    if input.ndim == 0:
+        return _scalar_select(input, dim)[1]
+    return _argsort(input, _errors.wrap_dim(dim, input.ndim), descending)
+
+
+@op("msort", grad_fn="SortBackward0")
+def msort(input: Array) -> Array:
+    return sort.impl(input, 0)[0]
+
+
+_TIES = ("indices of tied values (the int64 samples have many): ours are in stable-sort order, "
+         "torch's come from its CPU selection algorithm, which is not stable")
+
+
+@op("topk", grad_fn="TopkBackward0", multi_output=True,
+    opinfo=OpInfoTest(xfail={"forward:int64": _TIES}))
+def topk(input: Array, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    if input.ndim == 0:
+        if k > 1:
+            raise RuntimeError("selected index k out of range")
+        return _scalar_select(input, dim)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if not 0 <= k <= input.shape[axis]:
+        raise RuntimeError("selected index k out of range")
+    indices = jax.lax.slice_in_dim(_argsort(input, axis, largest), 0, k, axis=axis)
+    return _select(input, indices, axis)
+
+
+topk.impl.result_type = _returns("topk")  # type: ignore[attr-defined]
+
+
+def _kth(input: Array, k: Array | int, axis: int, keepdim: bool) -> tuple[Array, Array]:
+    """The k-th smallest (0-based, per slice when `k` is an array) along `axis`."""
+    order = _argsort(input, axis, False)
+    k = jnp.broadcast_to(jnp.asarray(k, jnp.int64), input.shape[:axis] + input.shape[axis + 1:])
+    indices = jnp.take_along_axis(order, jnp.expand_dims(k, axis), axis=axis)
+    values, indices = _select(input, indices, axis)
+    if not keepdim:
+        values, indices = jnp.squeeze(values, axis), jnp.squeeze(indices, axis)
+    return values, indices
+
+
+@op("kthvalue", grad_fn="KthvalueBackward0", multi_output=True,
+    opinfo=OpInfoTest(xfail={"forward:int64": _TIES}))
+def kthvalue(input: Array, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+    if input.ndim == 0:
+        if k != 1:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension 0")
+        return _scalar_select(input, dim)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if not 1 <= k <= input.shape[axis]:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+    return _kth(input, k - 1, axis, keepdim)
+
+
+kthvalue.impl.result_type = _returns("kthvalue")  # type: ignore[attr-defined]
+
+
+def _evenly(x: Array, value: Array) -> Array:
+    """`value` (an element of `x`, or NaN), with the gradient split evenly among the elements
+    equal to it: torch's evenly_distribute_backward for median() and nanmedian()."""
+    mask = (x == value) | (jnp.isnan(x) & jnp.isnan(value))
+    return jnp.sum(jnp.where(mask, x, jnp.zeros_like(x))) / jnp.sum(mask).astype(x.dtype)
+
+
+def _median(input: Array, dim: Any, keepdim: bool, *, ignore_nan: bool) -> Any:
+    if dim is None:
+        nans = jnp.sum(_isnan(input))
+        flat = input.reshape(-1)
+        n = flat.shape[0]
+        if n == 0:
+            return jnp.full((), jnp.nan, input.dtype)
+        if ignore_nan:  # the lower median of the values that are not NaN
+            k = jnp.maximum((n - nans - 1) // 2, 0)
+        else:  # NaN, if there is one
+            k = jnp.where(nans > 0, n - 1, (n - 1) // 2)
+        value = jnp.take(jnp.sort(flat), k)
+        return _evenly(flat, value) if jnp.issubdtype(flat.dtype, jnp.inexact) else value
+    if input.ndim == 0:
+        return _scalar_select(input, dim)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    n = input.shape[axis]
+    nans = jnp.sum(_isnan(input), axis=axis)
+    if ignore_nan:
+        k = jnp.maximum((n - nans - 1) // 2, 0)
+    else:  # the first NaN, which the stable sort puts first among the NaNs at the end
+        k = jnp.where(nans > 0, n - nans, (n - 1) // 2)
+    return _kth(input, k, axis, keepdim)
+
+
+def _median_name(base: str) -> Any:
+    def name(input: Any, dim: Any = None, keepdim: bool = False) -> str:
+        return f"{base}Backward0" if dim is None else f"{base}Backward1"
+
+    return name
+
+
+def _median_result(name: str) -> Any:
+    def result(*tensors: Any) -> Any:
+        return tensors[0] if len(tensors) == 1 else _RETURN_TYPES[name](*tensors)
+
+    return result
+
+
+@op("median", grad_fn=_median_name("Median"), multi_output=True)
+def median(input: Array, dim: Any = None, keepdim: bool = False) -> Any:
+    out = _median(input, dim, keepdim, ignore_nan=False)
+    return out if isinstance(out, tuple) else (out,)
+
+
+@op("nanmedian", grad_fn=_median_name("Nanmedian"), multi_output=True)
+def nanmedian(input: Array, dim: Any = None, keepdim: bool = False) -> Any:
+    out = _median(input, dim, keepdim, ignore_nan=True)
+    return out if isinstance(out, tuple) else (out,)
+
+
+median.impl.result_type = _median_result("median")  # type: ignore[attr-defined]
+nanmedian.impl.result_type = _median_result("nanmedian")  # type: ignore[attr-defined]
+
+
+def _cumulative_extreme(input: Array, dim: int, pick: Any) -> tuple[Array, Array]:
+    """torch's cummax_cummin_helper: a new element wins when it is NaN, or when the running
+    value is not NaN and `pick(new, running)` (>= for cummax: ties move to the later index)."""
+    if input.ndim == 0:
+        return _scalar_select(input, dim)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    shape = [1] * input.ndim
+    shape[axis] = input.shape[axis]
+    iota = jnp.broadcast_to(jnp.arange(input.shape[axis], dtype=jnp.int64).reshape(shape), input.shape)
+
+    def combine(a: tuple[Array, Array], b: tuple[Array, Array]) -> tuple[Array, Array]:
+        (va, ia), (vb, ib) = a, b
+        b_wins = _isnan(vb) | (~_isnan(va) & pick(vb, va))
+        return jnp.where(b_wins, vb, va), jnp.where(b_wins, ib, ia)
+
+    _, indices = jax.lax.associative_scan(combine, (jax.lax.stop_gradient(input), iota), axis=axis)
+    return _select(input, indices, axis)
+
+
+def _isnan(x: Array) -> Array:
+    return jnp.isnan(x) if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.zeros(x.shape, bool)
+
+
+@op("cummax", grad_fn="CummaxBackward0", multi_output=True)
+def cummax(input: Array, dim: int) -> Any:
+    return _cumulative_extreme(input, dim, jnp.greater_equal)
+
+
+@op("cummin", grad_fn="CumminBackward0", multi_output=True)
+def cummin(input: Array, dim: int) -> Any:
+    return _cumulative_extreme(input, dim, jnp.less_equal)
+
+
+cummax.impl.result_type = _returns("cummax")  # type: ignore[attr-defined]
+cummin.impl.result_type = _returns("cummin")  # type: ignore[attr-defined]
+
+
+_LCSE = ("torch's float32 backward loses accuracy on the sample with |x| = 1e4: 2e-3 off the "
+         "float64 gradient, ours 2e-7")
+
+
+@op("logcumsumexp", grad_fn="LogcumsumexpBackward0", opinfo=OpInfoTest(xfail={
+    "grad:float32": _LCSE, "gradgrad:float32": _LCSE, "batched:float32": _LCSE}))
+def logcumsumexp(input: Array, dim: int) -> Array:
+    if input.ndim == 0:
+        _errors.wrap_dim(dim, 0)
+        return input
+    return jax.lax.cumlogsumexp(input, axis=_errors.wrap_dim(dim, input.ndim))

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _dtype, _errors
-from ._table import BINARY, OpInfoTest, op
+from ._table import BINARY, NOT_IMPLEMENTED, OpInfoTest, op
 
 Array = jax.Array
 
@@ -40,7 +40,7 @@ def reshape(input: Array, *shape: Any) -> Array:
     return jnp.reshape(input, infer_size(_size_args(shape), input.size))
 
 
-@op("view", grad_fn="ViewBackward0", saves=False, namespaces=(), opinfo=None)
+@op("view", grad_fn="ViewBackward0", saves=False, namespaces=())
 def view(input: Array, *shape: Any) -> Array:
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         raise NotImplementedError("view(dtype) is not supported")
@@ -102,7 +102,7 @@ def unsqueeze(input: Array, dim: int) -> Array:
     return jnp.expand_dims(input, _errors.wrap_dim(dim, input.ndim + 1))
 
 
-@op("expand", grad_fn="ExpandBackward0", saves=False, namespaces=(), opinfo=None)
+@op("expand", grad_fn="ExpandBackward0", saves=False, namespaces=())
 def expand(input: Array, *sizes: Any) -> Array:
     size = _size_args(sizes)
     if len(size) < input.ndim:
@@ -129,7 +129,7 @@ def expand(input: Array, *sizes: Any) -> Array:
     return jnp.broadcast_to(input, tuple(target))
 
 
-@op("expand_as", grad_fn="ExpandBackward0", saves=False, namespaces=(), opinfo=None)
+@op("expand_as", grad_fn="ExpandBackward0", saves=False, namespaces=())
 def expand_as(input: Array, other: Array) -> Array:
     return expand.impl(input, tuple(other.shape))
 
@@ -208,7 +208,7 @@ def unbind(input: Array, dim: int = 0) -> tuple[Array, ...]:
     return tuple(jnp.take(input, i, axis=axis) for i in range(input.shape[axis]))
 
 
-@op("repeat", grad_fn="RepeatBackward0", saves=False, namespaces=(), opinfo=None)
+@op("repeat", grad_fn="RepeatBackward0", saves=False, namespaces=())
 def repeat(input: Array, *sizes: Any) -> Array:
     reps = _size_args(sizes)
     if len(reps) < input.ndim:
@@ -321,7 +321,83 @@ def masked_fill(input: Array, mask: Array, value: Any) -> Array:
     return jnp.where(mask, _dtype.cast(value, _dtype.from_np(input.dtype)), input)
 
 
-@op("take_along_dim", grad_fn="TakeAlongDimBackward0", opinfo=None)
+def _check_index_bounds(index: Array, size: int, axis: int) -> None:
+    """torch's out-of-bounds error for index values (checked when the op runs; inside a vjp
+    the index is traced and was checked already)."""
+    if isinstance(index, jax.core.Tracer) or index.size == 0:
+        return
+    bad = (index < -size) | (index >= size)
+    if bool(jnp.any(bad)):
+        value = int(index[bad].reshape(-1)[0])
+        raise RuntimeError(f"index {value} is out of bounds for dimension {axis} with size {size}")
+
+
+def _scatter_positions(index: Array, axis: int) -> tuple[Array, ...]:
+    """Full coordinates for scatter: `index` along `axis`, the position itself elsewhere."""
+    grids = list(jnp.meshgrid(*(jnp.arange(n) for n in index.shape), indexing="ij"))
+    grids[axis] = index
+    return tuple(grids)
+
+
+def _scatter(input: Array, dim: int, index: Array, src: Any, mode: str) -> Array:
+    index = _index_dtype_check(index, "scatter")
+    if input.ndim == 0:
+        _errors.wrap_dim(dim, 0)
+        if index.size == 0:
+            return input
+        _check_index_bounds(index, 1, 0)
+        value = src.reshape(()) if hasattr(src, "shape") else _dtype.cast(src, _dtype.from_np(input.dtype))
+        return {"set": value, "add": input + value, "multiply": input * value}[mode].astype(input.dtype)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if max(index.ndim, 1) != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if index.size == 0:
+        return input
+    _check_index_bounds(index, input.shape[axis], axis)
+    if hasattr(src, "shape"):
+        src = src[tuple(slice(0, n) for n in index.shape)].astype(input.dtype)
+    else:
+        src = jnp.full(index.shape, src, input.dtype)
+    at = input.at[_scatter_positions(index, axis)]
+    return {"set": at.set, "add": at.add, "multiply": at.multiply}[mode](src)
+
+
+def _scatter_name(input: Any, dim: int, index: Any, src: Any, *, reduce: str | None = None) -> str:
+    if reduce is not None:
+        return NOT_IMPLEMENTED  # torch: scatter with reduce= has no derivative
+    return "ScatterBackward0" if hasattr(src, "shape") else "ScatterBackward1"
+
+
+@op("scatter", grad_fn=_scatter_name, inplace="scatter_")
+def scatter(input: Array, dim: int, index: Array, src: Any, *, reduce: str | None = None) -> Array:
+    """`src` is a tensor or a number (torch's scatter.value); `reduce` is "add" or "multiply"."""
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
+    return _scatter(input, dim, index, src, "set" if reduce is None else reduce)
+
+
+@op("scatter_add", grad_fn="ScatterAddBackward0", inplace="scatter_add_")
+def scatter_add(input: Array, dim: int, index: Array, src: Array) -> Array:
+    return _scatter(input, dim, index, src, "add")
+
+
+@op("index_add", grad_fn="IndexAddBackward0", inplace="index_add_")
+def index_add(input: Array, dim: int, index: Array, source: Array, *, alpha: Any = 1) -> Array:
+    index = _index_dtype_check(index, "index_add")
+    if index.ndim > 1:
+        raise IndexError("index_add_(): Index is supposed to be a vector")
+    axis = _errors.wrap_dim(dim, input.ndim)
+    size = input.shape[axis] if input.ndim else 1
+    _check_index_bounds(index, size, axis)
+    source = source.astype(input.dtype)
+    added = source if alpha == 1 else source * _dtype.cast(alpha, _dtype.from_np(input.dtype))
+    if input.ndim == 0:
+        return input + jnp.sum(added) if index.size else input
+    key = (slice(None),) * axis + (index.reshape(-1),)
+    return input.at[key].add(added.reshape(input.shape[:axis] + (index.size,) + input.shape[axis + 1:]))
+
+
+@op("take_along_dim", grad_fn="GatherBackward0")  # torch: a gather of the broadcast operands
 def take_along_dim(input: Array, indices: Array, dim: Any = None) -> Array:
     if dim is None:
         return jnp.take(input.reshape(-1), indices.reshape(-1))
@@ -372,8 +448,7 @@ def _index_saves(input: Any, key: Any) -> bool:
     return index_name(input, key) == "IndexBackward0"
 
 
-@op("getitem", grad_fn=index_name, saves=_index_saves, method="__getitem__", namespaces=(),
-    opinfo=None)  # fmt: skip
+@op("getitem", grad_fn=index_name, saves=_index_saves, method="__getitem__", namespaces=())
 def getitem(input: Array, key: Any) -> Array:
     parts = key if isinstance(key, tuple) else (key,)
     _check_key(input, parts)
