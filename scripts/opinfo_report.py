@@ -57,7 +57,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ops", nargs="*", help="only these ops (op_db names or table names)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every failure")
+    parser.add_argument("--readme", action="store_true",
+                        help="only copy the totals of the existing report into README.md")
     opts = parser.parse_args()
+    if opts.readme:
+        update_readme()
+        return 0
 
     cases = [c for c in harness.CASES
              if not opts.ops or c.info.name in opts.ops or c.opdef.name in opts.ops]  # fmt: skip
@@ -121,7 +126,25 @@ def main() -> int:
     with open(OUTPUT, "w") as f:
         f.write(_markdown(lines, rows))
     print(f"wrote {os.path.relpath(OUTPUT, ROOT)}")
+    update_readme()
     return 0
+
+
+README = os.path.join(ROOT, "README.md")
+BEGIN, END = "<!-- opinfo-figure -->", "<!-- /opinfo-figure -->"
+
+
+def update_readme() -> None:
+    """Copy the totals of docs/opinfo_coverage.md between the README's markers, so the
+    README's figure is always the generated one (`--readme` does only this step)."""
+    with open(OUTPUT) as f:
+        totals = [line for line in f if line.startswith("- ")]
+    with open(README) as f:
+        text = f.read()
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    with open(README, "w") as f:
+        f.write(text[:start] + "\n" + "".join(totals) + text[end:])
+    print(f"updated {os.path.relpath(README, ROOT)}")
 
 
 def _markdown(totals: list[str], rows: list[str]) -> str:

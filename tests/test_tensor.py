@@ -620,8 +620,6 @@ def test_binary_operators_int(name):
     same_in_both(prog, const([7, 0, 3] if name == "pow" else [7, -7, 3]), const([2, 3, 5]))
 
 
-@pytest.mark.xfail(strict=True, reason="ops: integer pow with a negative exponent is 0 (or +-1) "
-                   "in torch; jnp.power wraps (_ops/pointwise.py pow)")
 def test_int_pow_negative_exponent():
     same_in_both(lambda t: (3 ** t.tensor([-7, -1]),
                             t.tensor([1, -1, 2]) ** t.tensor([-2, -3, -1])))  # fmt: skip
