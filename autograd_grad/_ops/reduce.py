@@ -513,7 +513,7 @@ _LCSE = ("torch's float32 backward loses accuracy on the sample with |x| = 1e4: 
 
 
 @op("logcumsumexp", grad_fn="LogcumsumexpBackward0", opinfo=OpInfoTest(xfail={
-    "grad:float32": _LCSE, "gradgrad:float32": _LCSE, "batched:float32": _LCSE}))
+    "grad:float32": _LCSE}))
 def logcumsumexp(input: Array, dim: int) -> Array:
     if input.ndim == 0:
         _errors.wrap_dim(dim, 0)
