@@ -19,7 +19,7 @@ from collections import defaultdict
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-import test_opinfo as harness  # noqa: E402
+import test_opinfo as harness
 
 OUTPUT = os.path.join(ROOT, "docs", "opinfo_coverage.md")
 PASS, FAIL, XFAIL, XPASS, NA = "pass", "fail", "xfail", "XPASS", "n/a"
@@ -67,7 +67,8 @@ def main() -> int:
     cases = [c for c in harness.CASES
              if not opts.ops or c.info.name in opts.ops or c.opdef.name in opts.ops]  # fmt: skip
     start = time.perf_counter()
-    results: dict[str, dict[str, list[tuple[str, str, str]]]] = defaultdict(lambda: defaultdict(list))
+    results: dict[str, dict[str, list[tuple[str, str, str]]]] = defaultdict(
+        lambda: defaultdict(list))
     names: dict[str, str] = {}  # entry -> op_db name
     seconds: dict[str, float] = defaultdict(float)
     for case in cases:
@@ -103,8 +104,8 @@ def main() -> int:
     good_names = sorted(n for n, es in by_name.items() if all(passing(e, GRADS) for e in es))
     differentiable = [n for n in good_names
                       if any(results[e].get("grad") for e in by_name[n])]  # fmt: skip
-    lines = [f"op_db entries covered: {len(results)} ({len(by_name)} op_db names, "
-             f"{len(cases)} cases)"]  # fmt: skip
+    covered = f"{len(results)} ({len(by_name)} op_db names, {len(cases)} cases)"
+    lines = [f"op_db entries covered: {covered}"]
     for phase in harness.PHASES:
         ran = [e for e in results if results[e].get(phase)]
         ok = [e for e in ran if passing(e, (phase,))]
@@ -118,7 +119,8 @@ def main() -> int:
                 counts[status] += 1
     lines.append("cases: " + ", ".join(f"{counts[s]} {s}" for s in (PASS, FAIL, XFAIL, XPASS, NA)))
     print("\n".join(lines))
-    print(f"{elapsed:.0f} s; per phase: " + ", ".join(f"{p} {seconds[p]:.0f} s" for p in harness.PHASES))
+    per_phase = ", ".join(f"{p} {seconds[p]:.0f} s" for p in harness.PHASES)
+    print(f"{elapsed:.0f} s; per phase: {per_phase}")
 
     if opts.ops:
         return 0

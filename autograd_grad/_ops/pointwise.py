@@ -571,7 +571,9 @@ _binary("logaddexp2", jnp.logaddexp2, "Logaddexp2Backward0", promote=FLOAT, inpl
 def addcmul(input: Array, tensor1: Array, tensor2: Array, *, value: Any = 1) -> Array:
     _check_broadcast(input, tensor1, tensor2)
     product = tensor1 * tensor2
-    return input + (product if value == 1 else _dtype.cast(value, _dtype.from_np(product.dtype)) * product)
+    if value != 1:
+        product = _dtype.cast(value, _dtype.from_np(product.dtype)) * product
+    return input + product
 
 
 @op("addcdiv", grad_fn="AddcdivBackward0", promote=BINARY, inplace="addcdiv_")
@@ -586,7 +588,9 @@ def addcdiv(input: Array, tensor1: Array, tensor2: Array, *, value: Any = 1) -> 
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
     quotient = tensor1 / tensor2
-    return input + (quotient if value == 1 else _dtype.cast(value, _dtype.from_np(quotient.dtype)) * quotient)
+    if value != 1:
+        quotient = _dtype.cast(value, _dtype.from_np(quotient.dtype)) * quotient
+    return input + quotient
 
 
 @op("nan_to_num", grad_fn="NanToNumBackward0", inplace="nan_to_num_")

@@ -350,7 +350,8 @@ sort.impl.result_type = _returns("sort")  # type: ignore[attr-defined]
 
 
 @op("argsort", grad_fn=None)
-def argsort(input: Array, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Array:
+def argsort(input: Array, dim: int = -1, descending: bool = False, *,
+            stable: bool = False) -> Array:  # fmt: skip
     if input.ndim == 0:
         return _scalar_select(input, dim)[1]
     return _argsort(input, _errors.wrap_dim(dim, input.ndim), descending)
@@ -398,7 +399,7 @@ def _kth(input: Array, k: Array | int, axis: int, keepdim: bool) -> tuple[Array,
 def kthvalue(input: Array, k: int, dim: int = -1, keepdim: bool = False) -> Any:
     if input.ndim == 0:
         if k != 1:
-            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension 0")
+            raise RuntimeError("kthvalue(): selected number k out of range for dimension 0")
         return _scalar_select(input, dim)
     axis = _errors.wrap_dim(dim, input.ndim)
     if not 1 <= k <= input.shape[axis]:
@@ -479,7 +480,8 @@ def _cumulative_extreme(input: Array, dim: int, pick: Any) -> tuple[Array, Array
     axis = _errors.wrap_dim(dim, input.ndim)
     shape = [1] * input.ndim
     shape[axis] = input.shape[axis]
-    iota = jnp.broadcast_to(jnp.arange(input.shape[axis], dtype=jnp.int64).reshape(shape), input.shape)
+    iota = jnp.arange(input.shape[axis], dtype=jnp.int64).reshape(shape)
+    iota = jnp.broadcast_to(iota, input.shape)
 
     def combine(a: tuple[Array, Array], b: tuple[Array, Array]) -> tuple[Array, Array]:
         (va, ia), (vb, ib) = a, b

@@ -346,8 +346,12 @@ def _scatter(input: Array, dim: int, index: Array, src: Any, mode: str) -> Array
         if index.size == 0:
             return input
         _check_index_bounds(index, 1, 0)
-        value = src.reshape(()) if hasattr(src, "shape") else _dtype.cast(src, _dtype.from_np(input.dtype))
-        return {"set": value, "add": input + value, "multiply": input * value}[mode].astype(input.dtype)
+        if hasattr(src, "shape"):
+            value = src.reshape(())
+        else:
+            value = _dtype.cast(src, _dtype.from_np(input.dtype))
+        out = {"set": value, "add": input + value, "multiply": input * value}[mode]
+        return out.astype(input.dtype)
     axis = _errors.wrap_dim(dim, input.ndim)
     if max(index.ndim, 1) != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
@@ -394,7 +398,8 @@ def index_add(input: Array, dim: int, index: Array, source: Array, *, alpha: Any
     if input.ndim == 0:
         return input + jnp.sum(added) if index.size else input
     key = (slice(None),) * axis + (index.reshape(-1),)
-    return input.at[key].add(added.reshape(input.shape[:axis] + (index.size,) + input.shape[axis + 1:]))
+    shape = input.shape[:axis] + (index.size,) + input.shape[axis + 1:]
+    return input.at[key].add(added.reshape(shape))
 
 
 @op("take_along_dim", grad_fn="GatherBackward0")  # torch: a gather of the broadcast operands
