@@ -79,11 +79,12 @@ def assign(t: Tensor, result: Tensor) -> Tensor:
     `out_dtype`; See Note [Values and tensors])."""
     assert result.dtype is t.dtype, "in-place results are dispatched with out_dtype"
     if result._value.node is None and t.is_leaf:
-        # Not recorded (no_grad, or nothing requires grad): the leaf keeps its identity, as
-        # torch's optimizer-style updates under no_grad do.
-        t._value.data = result._value.data
+        # Not recorded (no_grad, or nothing requires grad): the leaf stays a leaf, as in
+        # torch's optimizer-style updates under no_grad. A new Value all the same: pending
+        # values computed from the old one must still read the old array.
+        t._set_value(result._value.with_graph(requires_grad=t.requires_grad))
     else:
-        t._value = result._value
+        t._set_value(result._value)
     return t
 
 

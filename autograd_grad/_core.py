@@ -22,19 +22,82 @@ import jax
 Array = jax.Array
 
 
+class Recipe:
+    """How to compute values that are not computed yet (See Note [Deferred values]):
+    `call(*arrays)` computes the op's outputs from the arrays of `inputs`; `key` is its
+    structural identity (op and static arguments) for the program cache."""
+
+    __slots__ = ("call", "key", "inputs", "multi_output")
+
+    def __init__(self, call: Callable[..., Any], key: Hashable, inputs: tuple[Value, ...],
+                 multi_output: bool) -> None:  # fmt: skip
+        self.call = call
+        self.key = key
+        self.inputs = inputs
+        self.multi_output = multi_output
+
+
+# Set by _lazy.py: computes the pending values given (and every pending value a live Tensor
+# points to) in one program. _core knows nothing of JAX transforms.
+materialize: Callable[[list[Value]], None]
+
+
 class Value:
-    """One immutable value in the graph: `data`, the producing `node` (None for leaves and
-    constants) and its output `index`. `requires_grad` is fixed for non-leaf values and
-    set by the user (`requires_grad_`) for leaves."""
+    """One immutable value in the graph: its array, the `node` that produced it (None for
+    leaves and constants; torch's grad_fn) and the output `index` there. `requires_grad` is
+    fixed for non-leaf values and set by the user (`requires_grad_`) for leaves.
 
-    __slots__ = ("data", "node", "index", "requires_grad", "__weakref__")
+    Note [Deferred values]: the array may not be computed yet. Then `recipe` (output `out`)
+    says how, `shape` and `dtype` are known, and reading `data` computes it, together with
+    every other pending value a live Tensor points to, as one XLA program (_lazy.py).
+    `depth` counts the pending recipes behind the value, to bound programs."""
 
-    def __init__(self, data: Array, node: Node | None = None, index: int = 0,
+    __slots__ = ("_data", "shape", "dtype", "recipe", "out", "node", "index", "requires_grad",
+                 "depth", "__weakref__")  # fmt: skip
+
+    def __init__(self, data: Array | None, node: Node | None = None, index: int = 0,
                  requires_grad: bool = False) -> None:  # fmt: skip
-        self.data = data
+        self._data = data
+        if data is not None:
+            self.shape: tuple[int, ...] = data.shape
+            self.dtype: Any = data.dtype
+        self.recipe: Recipe | None = None
+        self.out = 0
         self.node = node
         self.index = index
         self.requires_grad = requires_grad
+        self.depth = 0
+
+    @classmethod
+    def pending(cls, shape: tuple[int, ...], dtype: Any, recipe: Recipe, out: int, depth: int,
+                node: Node | None = None, index: int = 0,
+                requires_grad: bool = False) -> Value:  # fmt: skip
+        v = cls(None, node, index, requires_grad)
+        v.shape, v.dtype = shape, dtype
+        v.recipe, v.out, v.depth = recipe, out, depth
+        return v
+
+    def with_graph(self, node: Node | None = None, index: int = 0,
+                   requires_grad: bool = False) -> Value:  # fmt: skip
+        """This value's array (computed or not) under another place in the graph."""
+        if self._data is not None:
+            return Value(self._data, node, index, requires_grad)
+        assert self.recipe is not None
+        return Value.pending(self.shape, self.dtype, self.recipe, self.out, self.depth, node,
+                             index, requires_grad)  # fmt: skip
+
+    @property
+    def data(self) -> Array:
+        if self._data is None:
+            materialize([self])
+        assert self._data is not None
+        return self._data
+
+    def set_data(self, data: Array) -> None:
+        """Fill in a pending value's array; its recipe (and what it holds) can go."""
+        self._data = data
+        self.recipe = None
+        self.depth = 0
 
     @property
     def is_leaf(self) -> bool:
@@ -44,8 +107,9 @@ class Value:
 _node_ids = itertools.count()
 
 
-class Node:
-    """A recorded op application; torch calls it `grad_fn`.
+class Node(Recipe):
+    """A recorded op application; torch calls it `grad_fn`. It is also the recipe of the
+    values it produced (See Note [Deferred values]).
 
     `call(*arrays)` recomputes the op's outputs from the arrays of `inputs`; `key` is its
     structural identity (op and static arguments) for the trace cache. `saves` says whether
@@ -55,8 +119,8 @@ class Node:
     `output_deps[k]` lists the inputs output `k` depends on, where not all of them
     (a recorded vjp); None means every output depends on every input."""
 
-    __slots__ = ("_name", "call", "key", "inputs", "needs_input_grad", "saves", "multi_output",
-                 "freed", "id", "no_derivative", "output_deps", "edges", "__weakref__")  # fmt: skip
+    __slots__ = ("_name", "needs_input_grad", "saves", "freed", "id", "no_derivative",
+                 "output_deps", "edges", "__weakref__")  # fmt: skip
 
     def __init__(self, name: str, call: Callable[..., Any], key: Hashable,
                  inputs: tuple[Value, ...], saves: bool, multi_output: bool,
@@ -69,13 +133,10 @@ class Node:
         # (None, 0); index and mask tensors are no entry. `edges` lists, per entry, a position
         # in `inputs` (or None for a wrapped number); None means every input, in order.
         self.edges = edges
-        self.call = call
-        self.key = key
-        self.inputs = inputs
+        super().__init__(call, key, inputs, multi_output)
         # torch records edges only for inputs that required grad when the op ran.
         self.needs_input_grad = tuple(v.requires_grad for v in inputs)
         self.saves = saves
-        self.multi_output = multi_output
         self.freed = False
         self.id = next(_node_ids)
         self.no_derivative = no_derivative

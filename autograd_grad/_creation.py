@@ -8,6 +8,7 @@ errors for ragged data, strings, overflow and complex-to-real.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import threading
@@ -19,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype, _errors
+from . import _dtype, _errors, _lazy
 from ._dtype import dtype as Dtype
 from ._tensor import Tensor, warn_once
 
@@ -300,16 +301,19 @@ def _size(name: str, size: tuple[Any, ...]) -> tuple[int, ...]:
     return out
 
 
-# Note [Small constants]: a small filled array is made by numpy and copied to the device:
-# no XLA compile for each new shape and dtype (notebook latency), where a large one is
-# filled on the device by a compiled kernel (no host copy).
-_HOST_FILL_MAX = 1 << 16
+def _filled(shape: tuple[int, ...], value: Any, d: Dtype, requires_grad: bool) -> Tensor:
+    """A filled leaf, pending (See Note [Deferred values] in _lazy.py): no device work until
+    it is looked at, and a constant inside the program that computes it."""
+    return _pending_leaf(_lazy.filled(shape, value, d.np), d, requires_grad)
 
 
-def _filled(shape: tuple[int, ...], value: Any, d: Dtype) -> jax.Array:
-    if math.prod(shape) <= _HOST_FILL_MAX:
-        return _dtype.to_device(np.full(shape, value, dtype=d.np))
-    return jnp.full(shape, value, dtype=d.np)
+def _pending_leaf(value: Any, d: Dtype, requires_grad: bool) -> Tensor:
+    t = Tensor._from_value(value)
+    if requires_grad:
+        if not (d.is_floating_point or d.is_complex):
+            raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE)
+        t._value.requires_grad = True
+    return t
 
 
 def _factory(name: str, value: int) -> Any:
@@ -317,7 +321,7 @@ def _factory(name: str, value: int) -> Any:
              device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
              memory_format: Any = None) -> Tensor:  # fmt: skip
         d = dtype or _dtype.get_default_dtype()
-        return _leaf(_filled(_size(name, size), value, d), requires_grad)
+        return _filled(_size(name, size), value, d, requires_grad)
 
     make.__name__ = make.__qualname__ = name
     make.__doc__ = f"Same as `torch.{name}`."
@@ -349,7 +353,7 @@ def full(size: Any, fill_value: Any, *, dtype: Dtype | None = None, device: Any 
     value = _fill_value("full", fill_value)
     d = dtype or _dtype.scalar_dtype(value)
     shape = _size("full", (size,))
-    return _leaf(_filled(shape, _dtype.checked_scalar(value, d), d), requires_grad)
+    return _filled(shape, _dtype.checked_scalar(value, d), d, requires_grad)
 
 
 def _input_tensor(name: str, input: Any) -> Tensor:
@@ -382,7 +386,7 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None, dev
     input = _input_tensor("full_like", input)
     value = _fill_value("full_like", fill_value)
     d = dtype or input.dtype
-    return _leaf(_filled(input.shape, _dtype.checked_scalar(value, d), d), requires_grad)
+    return _filled(tuple(input.shape), _dtype.checked_scalar(value, d), d, requires_grad)
 
 
 def _number(x: Any) -> Any:
@@ -500,9 +504,9 @@ def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: Any
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     d = dtype or _dtype.get_default_dtype()
     cols = m if m is not None else n
-    if n * cols <= _HOST_FILL_MAX:
-        return _leaf(np.eye(n, cols, dtype=d.np), requires_grad)
-    return _leaf(jnp.eye(n, cols, dtype=d.np), requires_grad)
+    value = _lazy.made(("eye", n, cols, d.np), functools.partial(jnp.eye, n, cols, dtype=d.np),
+                       (n, cols), d.np)
+    return _pending_leaf(value, d, requires_grad)
 
 
 # --- random: JAX PRNG keys behind torch's stateful generator ------------------

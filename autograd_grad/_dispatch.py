@@ -7,8 +7,8 @@ from typing import Any
 
 import jax
 
-from . import _dtype
-from ._core import Node, Value, is_grad_enabled
+from . import _dtype, _errors, _lazy
+from ._core import Node, Recipe, Value, is_grad_enabled
 from ._ops._table import FLOAT, NONE, OpDef
 from ._tensor import Tensor
 
@@ -34,12 +34,19 @@ def _promoted(opdef: OpDef, args: list[Any]) -> list[Any]:
 
 def make_call(opdef: OpDef, treedef: Any, leaves: list[Any], tensor_pos: list[int]) -> Any:
     """The op as a pure function of its tensor operands' arrays."""
+    default = _dtype.get_default_dtype()
+
     def call(*arrays: Any) -> Any:
         filled = list(leaves)
         for pos, a in zip(tensor_pos, arrays):
             filled[pos] = a
         args, kwargs = jax.tree_util.tree_unflatten(treedef, filled)
-        return opdef.impl(*_promoted(opdef, list(args)), **kwargs)
+        if _dtype.get_default_dtype() is default:
+            return opdef.impl(*_promoted(opdef, list(args)), **kwargs)
+        # Run later (deferred, or inside a vjp) under another default dtype: the op's result
+        # dtype is the one it had when it ran.
+        with _dtype.default_dtype(default):
+            return opdef.impl(*_promoted(opdef, list(args)), **kwargs)
 
     return call
 
@@ -102,13 +109,12 @@ def _edges(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple
     return tuple(edges)
 
 
-def _cast_output(call: Any, out: Any, out_dtype: _dtype.dtype) -> tuple[Any, Any]:
+def _cast_output(call: Any, out_dtype: _dtype.dtype, src: _dtype.dtype) -> Any:
     """An in-place op's result in its tensor's dtype, with torch's error where that is not a
     safe cast (TensorIterator: "result type Float can't be cast to ... Long"); the cast is
     part of the op's node, as torch records x.mul_(y) as one MulBackward0."""
-    src = _dtype.from_np(out.dtype)
     if src is out_dtype:
-        return call, out
+        return call
     if not _dtype.can_cast(src, out_dtype):
         raise RuntimeError(
             f"result type {_dtype.legacy_name(src)} can't be cast to the desired output type "
@@ -117,47 +123,117 @@ def _cast_output(call: Any, out: Any, out_dtype: _dtype.dtype) -> tuple[Any, Any
     def cast_call(*arrays: Any) -> Any:
         return _dtype.cast(call(*arrays), out_dtype)
 
-    return cast_call, _dtype.cast(out, out_dtype)
+    return cast_call
+
+
+# Note [Deferred values] (_lazy.py): what dispatch learns from the first, eager run of an
+# op signature (op, static arguments, tensor positions, input shapes and dtypes), so later
+# runs of the same signature need not run it. Bounded by clearing.
+class _Signature:
+    __slots__ = ("id", "avals", "graph")
+
+    def __init__(self, avals: tuple[tuple[Any, Any], ...] | None) -> None:
+        self.id = _lazy.new_key_id()  # the op's structural key in programs
+        self.avals = avals  # output shapes and dtypes; None: always run eagerly
+        self.graph: tuple[str, bool, Any] | None = None  # node name, saves, edges
+
+
+_signatures: dict[Any, _Signature] = {}
+_DIFFERENTIABLE = frozenset(d.np for d in _dtype.ALL_DTYPES if d.is_floating_point or d.is_complex)
+_SIGNATURES_MAX = 65536
+# (args, {}) of n plain operands: the treedef of the common case, without tree_flatten.
+_FLAT_TREEDEFS = [jax.tree_util.tree_structure(((0,) * n, {})) for n in range(8)]
+
+
+def _flatten(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], Any]:
+    if not kwargs and len(args) < 8 and all(isinstance(a, (Tensor, *_NUMBER)) for a in args):
+        return list(args), _FLAT_TREEDEFS[len(args)]
+    return jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+
+
+def _first_run(call: Any, values: tuple[Value, ...], signature: Any) -> Any:
+    """Run the op eagerly and remember its signature: output shapes and dtypes, or that it
+    must always run eagerly (it checked values, or saw tracers)."""
+    arrays = [v.data for v in values]
+    _errors.VALUE_CHECKS.seen = False
+    out = call(*arrays)
+    if _errors.VALUE_CHECKS.seen or any(isinstance(a, jax.core.Tracer) for a in arrays):
+        avals = None
+    else:
+        avals = tuple((o.shape, o.dtype) for o in jax.tree_util.tree_leaves(out))
+    if len(_signatures) >= _SIGNATURES_MAX:
+        _signatures.clear()
+    _signatures[signature] = _Signature(avals)
+    return out
 
 
 def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
              grad_fn: str | None = None, out_dtype: _dtype.dtype | None = None) -> Any:  # fmt: skip
-    """Run `opdef` on torch-style arguments and wrap the result in Tensors.
+    """Run `opdef` on torch-style arguments and wrap the result in Tensors; record a node
+    when grad is needed. The op runs now on first sight of its signature, else it is
+    deferred: See Note [Deferred values] in _lazy.py.
 
     `grad_fn` overrides the recorded node's name, where it depends on more than the op's
     arguments (setitem: torch names it after the in-place op its indexing ended in).
     `out_dtype` is an in-place op's tensor dtype, which the result is cast to."""
-    leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)
+    leaves, treedef = _flatten(args, kwargs)
     tensor_pos = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Tensor)]
-    tensors = [leaves[i] for i in tensor_pos]
-    values = tuple(t._value for t in tensors)
+    values = tuple(leaves[i]._value for i in tensor_pos)
     static = list(leaves)
     for i in tensor_pos:
         static[i] = None
     call = make_call(opdef, treedef, static, tensor_pos)
-    out = call(*(v.data for v in values))
+    signature = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(tensor_pos),
+                 out_dtype, grad_fn, _dtype.get_default_dtype(),
+                 tuple((v.shape, v.dtype) for v in values))  # fmt: skip
+    sig = _signatures.get(signature)
+    deferred = (sig is not None and sig.avals is not None and _lazy.enabled
+                and not any(isinstance(v._data, jax.core.Tracer) for v in values))  # fmt: skip
+    if deferred:
+        out = None
+        avals = sig.avals
+    else:
+        out = _first_run(call, values, signature) if sig is None else call(*(v.data for v in values))
+        avals = tuple((o.shape, o.dtype) for o in jax.tree_util.tree_leaves(out))
+        sig = _signatures[signature] if sig is None else sig
+    assert avals is not None
     if out_dtype is not None:
-        call, out = _cast_output(call, out, out_dtype)
+        call = _cast_output(call, out_dtype, _dtype.from_np(avals[0][1]))
+        if out is not None:
+            out = _dtype.cast(out, out_dtype)
+        avals = ((avals[0][0], out_dtype.np),)
 
     record = (opdef.grad_fn is not None and is_grad_enabled()
               and any(v.requires_grad for v in values))  # fmt: skip
-    outs = tuple(out) if opdef.multi_output else (out,)
     node = None
+    recipe: Recipe | None = None
     if record:
-        key = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(tensor_pos),
-               None if out_dtype is None else out_dtype.name)
-        edges = _edges(opdef, args, kwargs)
-        node = Node(grad_fn or opdef.node_name(args, kwargs), call, key, values,
-                    opdef.node_saves(args, kwargs), opdef.multi_output,
-                    opdef.no_derivative, edges=None if len(edges) == len(values) and all(
-                        e == i for i, e in enumerate(edges)) else edges)  # fmt: skip
+        if sig.graph is None:
+            edges = _edges(opdef, args, kwargs)
+            plain = len(edges) == len(values) and all(e == i for i, e in enumerate(edges))
+            sig.graph = (grad_fn or opdef.node_name(args, kwargs), opdef.node_saves(args, kwargs),
+                         None if plain else edges)  # fmt: skip
+        name, saves, edges = sig.graph
+        node = Node(name, call, sig.id, values, saves, opdef.multi_output, opdef.no_derivative,
+                    edges=edges)  # fmt: skip
+        recipe = node
+    elif deferred:
+        recipe = Recipe(call, sig.id, values, opdef.multi_output)
+    depth = 1 + max([v.depth for v in values], default=0) if deferred else 0
+    arrays = (tuple(out) if opdef.multi_output else (out,)) if out is not None else None
     results = []
-    for i, array in enumerate(outs):
+    for i, (shape, dtype) in enumerate(avals):
         # torch: only floating and complex outputs can require grad (argmax, comparisons...).
-        out_dtype = _dtype.from_np(array.dtype)
-        differentiable = node is not None and (out_dtype.is_floating_point or out_dtype.is_complex)
-        value = Value(array, node if differentiable else None, i, differentiable)
+        differentiable = node is not None and dtype in _DIFFERENTIABLE
+        owner = node if differentiable else None
+        if arrays is None:
+            assert recipe is not None
+            value = Value.pending(shape, dtype, recipe, i, depth, owner, i, differentiable)
+        else:
+            value = Value(arrays[i], owner, i, differentiable)
         results.append(Tensor._from_value(value))
+    if depth > _lazy.MAX_DEPTH:
+        _lazy.materialize([t._value for t in results])
     if opdef.multi_output:
         return _multi_output_result(opdef, results)
     return results[0]

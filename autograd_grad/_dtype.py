@@ -10,8 +10,10 @@ every operand can be read off the operands of an op implementation themselves.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
+from collections.abc import Iterator
 from typing import Any
 
 import jax
@@ -91,6 +93,17 @@ _default: dtype = float32
 def get_default_dtype() -> dtype:
     """Same as `torch.get_default_dtype`."""
     return _default
+
+
+@contextlib.contextmanager
+def default_dtype(d: dtype) -> Iterator[None]:
+    """The default dtype set to `d` for the block (no checks: `d` was a default already)."""
+    global _default
+    saved, _default = _default, d
+    try:
+        yield
+    finally:
+        _default = saved
 
 
 def set_default_dtype(d: dtype) -> None:

@@ -15,49 +15,18 @@ import jax
 import jax.numpy as jnp
 from jax.extend import core as jax_core
 
-from . import _errors
-from ._core import Node, Value, is_inference_mode_enabled
+from . import _dtype, _errors, _lazy
+from ._core import Node, Recipe, Value, is_inference_mode_enabled
 from ._tensor import Size, Tensor
 from ._trace import Subgraph, collect, vjp_function
 from .autograd.graph import GradientEdge
 
-# Note [Compile on repeat]: the first time a subgraph structure is seen its vjp runs
-# without compiling (no compile latency in notebooks): traced once to a jaxpr, which is
-# evaluated op by op (about 3x faster than running jax.vjp eagerly). When the
-# structure repeats, the same function is jit-compiled and reused. Bounded, least
-# recently used first out.
-_CACHE_SIZE = 256
-_seen: OrderedDict[Hashable, Callable[..., Any] | None] = OrderedDict()
+# Note [Compile on repeat]: the first time a program structure is seen (a grad's vjp, or
+# the pending forward values: See Note [Deferred values] in _lazy.py) it runs without
+# compiling (no compile latency in notebooks): traced once to a jaxpr, which is evaluated op
+# by op. When the structure repeats, the same function is jit-compiled and reused. A grad
+# is one recipe of its program, so the forward values it needs and the vjp run as one.
 _deps_seen: OrderedDict[Hashable, tuple[frozenset[int], ...]] = OrderedDict()
-
-
-def _remember(cache: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None:
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
-
-
-def _grad_function(sub: Subgraph, batched: bool) -> Callable[..., Any]:
-    key = (sub.key, batched)
-    if key not in _seen:
-        _remember(_seen, key, None)
-        return _staged(vjp_function(sub.program, batched))
-    fn = _seen[key]
-    if fn is None:
-        fn = jax.jit(vjp_function(sub.program, batched))
-    _remember(_seen, key, fn)
-    return fn
-
-
-def _staged(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """`fn` traced to a jaxpr and evaluated op by op: See Note [Compile on repeat]."""
-
-    def run(*args: Any) -> tuple[jax.Array, ...]:
-        closed = jax.make_jaxpr(fn)(*args)
-        return tuple(jax_core.jaxpr_as_fun(closed)(*jax.tree_util.tree_leaves(args)))
-
-    return run
 
 
 # --- arguments, in torch/autograd/__init__.py's order ------------------------------------
@@ -71,8 +40,7 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
 def _out_meta(out: Tensor | GradientEdge) -> tuple[Size, Any]:
     """Shape and dtype of an output (torch reads a GradientEdge's from its node's metadata)."""
     if isinstance(out, GradientEdge):
-        t = Tensor._from_array(out._value.data)
-        return t.shape, t.dtype
+        return Size(out._value.shape), _dtype.from_np(out._value.dtype)
     if not isinstance(out, Tensor):
         raise AssertionError(_errors.OUTPUT_TYPE)  # noqa: TRY004 - torch's class
     return out.shape, out.dtype
@@ -114,7 +82,7 @@ def _make_grads(outputs: tuple[Any, ...], grads: tuple[Any, ...],
                     raise RuntimeError(_errors.IMPLICIT_NOT_SCALAR)
                 if not out_dtype.is_floating_point:
                     raise RuntimeError(_errors.IMPLICIT_NOT_REAL.format(out_dtype))
-                new.append(Tensor._from_array(jnp.ones(tuple(out_size), out_dtype.np)))
+                new.append(Tensor._from_value(_lazy.filled(tuple(out_size), 1, out_dtype.np)))
             else:
                 new.append(None)
         else:
@@ -191,7 +159,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 
 
 def _zeros_like(x: Tensor, requires_grad: bool) -> Tensor:
-    return Tensor._from_array(jnp.zeros(x.shape, x.dtype.np), requires_grad)
+    return Tensor._from_value(_lazy.filled(tuple(x.shape), 0, x.dtype.np).with_graph(
+        requires_grad=requires_grad))
 
 
 # --- the engine ----------------------------------------------------------------------------
@@ -230,7 +199,7 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
             in_values.append(v)
         slots.append(position[id(v)])
 
-    sub = collect(out_values, in_values)
+    sub = collect(out_values, in_values, _lazy.live_pending())
     # torch's engine runs nodes newest first and raises at the first that cannot run.
     for node in sorted(sub.nodes, key=lambda n: n.id, reverse=True):
         if node.no_derivative is not None:
@@ -241,15 +210,8 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
         if not sub.used[slot] and not allow_unused:
             raise RuntimeError(_errors.UNUSED_INPUT.format(i))
 
-    fn = _grad_function(sub, batched)
-    if create_graph and not is_inference_mode_enabled():
-        # torch's engine runs backward with grad mode set to create_graph, so the gradient's
-        # graph is recorded even under no_grad(); inference_mode() records nothing.
-        results = _record_grad(sub, fn, batched, in_values, cotangents)
-    else:
-        args = ([v.data for v in in_values], [v.data for v in sub.consts],
-                [g._data for g in cotangents])  # fmt: skip
-        results = [Tensor._from_array(a) for a in fn(*args)]
+    results = _gradients(sub, batched, in_values, cotangents,
+                         create_graph and not is_inference_mode_enabled())  # fmt: skip
     if not batched:
         # torch's engine passes a grad_output through untouched when the output is the
         # input itself: the gradient is that very Tensor (requires_grad and all).
@@ -262,40 +224,69 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
     return tuple(results[slot] if sub.used[slot] else None for slot in slots)
 
 
-def _record_grad(sub: Subgraph, fn: Callable[..., Any], batched: bool, in_values: list[Value],
-                 cotangents: list[Tensor]) -> list[Tensor]:  # fmt: skip
-    """Run the vjp and record it as one node, so its result can be differentiated again.
+def _gradients(sub: Subgraph, batched: bool, in_values: list[Value], cotangents: list[Tensor],
+               record: bool) -> list[Tensor]:  # fmt: skip
+    """The gradients: one recipe, the vjp of the subgraph's program over its frontier (the
+    inputs, constants and cotangents). Without `create_graph` they are computed at once,
+    with every pending value, as one program; with it they stay pending and the vjp is also
+    recorded as one node (torch's engine runs backward with grad mode set to create_graph,
+    so even under no_grad(); inference_mode() records nothing).
 
-    A gradient requires grad only where it depends on a frontier value that does, as in
-    torch: the gradient of `(2 * x).sum()` is a constant. See Note [Gradient dependencies]."""
+    A recorded gradient requires grad only where it depends on a frontier value that does,
+    as in torch: the gradient of `(2 * x).sum()` is a constant. See Note [Gradient
+    dependencies]."""
     n_in, n_const = len(in_values), len(sub.consts)
     vjp = vjp_function(sub.program, batched)
 
     def call(*arrays: jax.Array) -> tuple[jax.Array, ...]:
-        # The node's function, traced into the vjp of any later grad through it.
+        # The recipe's (and node's) function, traced into the vjp of any later grad through it.
         return vjp(arrays[:n_in], arrays[n_in:n_in + n_const], arrays[n_in + n_const:])
 
     frontier = tuple(in_values) + tuple(sub.consts) + tuple(g._value for g in cotangents)
-    frontier_arrays = [v.data for v in frontier]
-    key = (sub.key, batched)
-    deps = _deps_seen.get(key)
-    if deps is None:
-        # The jaxpr the analysis needs also computes the gradients (first sight anyway).
-        closed = jax.make_jaxpr(call)(*frontier_arrays)
-        deps = _dependencies(closed.jaxpr)
-        _remember(_deps_seen, key, deps)
-        arrays = tuple(jax_core.jaxpr_as_fun(closed)(*frontier_arrays))
-    else:
-        _deps_seen.move_to_end(key)
-        arrays = fn(frontier_arrays[:n_in], frontier_arrays[n_in:n_in + n_const],
-                    frontier_arrays[n_in + n_const:])  # fmt: skip
-    requires = [any(frontier[j].requires_grad for j in d) for d in deps]
+    key = _lazy.intern(("grad", sub.key, batched))
+    requires = [False] * n_in
     node = None
-    if any(requires):
-        node = Node(_GRAD_NODE_NAME, call, ("grad", sub.key, batched), frontier, saves=True,
-                    multi_output=True, output_deps=deps)  # fmt: skip
-    return [Tensor._from_value(Value(a, node if r else None, i, r))
-            for i, (a, r) in enumerate(zip(arrays, requires))]  # fmt: skip
+    if record:
+        deps = _deps_seen.get(key)
+        if deps is None:
+            structs = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in frontier]
+            deps = _dependencies(jax.make_jaxpr(call)(*structs).jaxpr)
+        _lazy.remember(_deps_seen, key, deps)
+        requires = [any(frontier[j].requires_grad for j in d) for d in deps[:n_in]]
+        if any(requires):
+            node = Node(_GRAD_NODE_NAME, call, key, frontier, saves=True, multi_output=True,
+                        output_deps=deps)  # fmt: skip
+    if (batched and not cotangents) or any(isinstance(v._data, jax.core.Tracer) for v in frontier):
+        # Inside a JAX transform (or nothing to batch over): run it now.
+        arrays = call(*(v.data for v in frontier))[:n_in]
+        return [Tensor._from_value(Value(a, node if r else None, i, r))
+                for i, (a, r) in enumerate(zip(arrays, requires))]  # fmt: skip
+    batch = (cotangents[0].shape[0],) if batched else ()
+    depth = 1 + max((v.depth for v in frontier), default=0)
+    recipe = node if node is not None else Recipe(call, key, frontier, True)
+    values = [Value.pending(batch + v.shape, v.dtype, recipe, i, depth, node if r else None, i, r)
+              for i, (v, r) in enumerate(zip(in_values, requires))]  # fmt: skip
+    behind = _pending_behind(frontier)
+    for k, v in enumerate(sub.aux):  # See Note [Primal values] in _trace.py
+        if id(v) not in behind:  # a value the frontier reads cannot come from the grad
+            v.recipe, v.out = recipe, n_in + k
+    if not record or depth > _lazy.MAX_DEPTH:
+        _lazy.materialize(values)
+    return [Tensor._from_value(v) for v in values]
+
+
+def _pending_behind(values: Sequence[Value]) -> set[int]:
+    """Ids of the pending values that computing `values` computes (themselves included)."""
+    seen: set[int] = set()
+    todo = [v for v in values if v._data is None]
+    while todo:
+        v = todo.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        assert v.recipe is not None
+        todo.extend(u for u in v.recipe.inputs if u._data is None and id(u) not in seen)
+    return seen
 
 
 # torch names a gradient's node after the last op of the backward formula that made it

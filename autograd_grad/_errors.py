@@ -2,6 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+
+import jax
+
+
+class _ValueChecks(threading.local):
+    seen: bool = False
+
+
+VALUE_CHECKS = _ValueChecks()
+
+
+def is_traced(x: object) -> bool:
+    """Whether an op sees a traced array (inside a vjp or a program), where value checks
+    were made when the op ran. An op that goes on to check values (index bounds) must
+    always run eagerly: answering False records that. See Note [Deferred values]."""
+    if isinstance(x, jax.core.Tracer):
+        return True
+    VALUE_CHECKS.seen = True
+    return False
+
 # torch/csrc/autograd/python_variable.cpp, THPVariable_set_requires_grad
 REQUIRES_GRAD_DTYPE = "Only Tensors of floating point and complex dtype can require gradients"
 # the `requires_grad` setter (python_variable.cpp) and `requires_grad_()` (VariableTypeManual.cpp)

@@ -5,6 +5,7 @@ See Note [Values and tensors] in _core.py.
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 from typing import Any
@@ -13,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype, _errors
+from . import _dtype, _errors, _lazy
 from ._core import Node, Value, is_grad_enabled
 
 
@@ -103,9 +104,17 @@ class Tensor:
     def _from_value(cls, value: Value) -> Tensor:
         t = cls.__new__(cls)
         t._value = value
+        if value._data is None:
+            _lazy.track(t)
         t._grad = None
         t._retains_grad = False
         return t
+
+    def _set_value(self, value: Value) -> None:
+        """Point this handle at another value (in-place ops: See Note [Values and tensors])."""
+        self._value = value
+        if value._data is None:
+            _lazy.track(self)
 
     @classmethod
     def _from_array(cls, array: jax.Array, requires_grad: bool = False) -> Tensor:
@@ -118,7 +127,7 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        return tuple.__new__(Size, self._value.data.shape)
+        return tuple.__new__(Size, self._value.shape)
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
@@ -127,7 +136,7 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
-        return self._value.data.ndim
+        return len(self._value.shape)
 
     def dim(self) -> int:
         return self.ndim
@@ -135,13 +144,13 @@ class Tensor:
     ndimension = dim
 
     def numel(self) -> int:
-        return int(self._value.data.size)
+        return math.prod(self._value.shape)
 
     nelement = numel
 
     @property
     def dtype(self) -> _dtype.dtype:
-        return _dtype.from_np(self._value.data.dtype)
+        return _dtype.from_np(self._value.dtype)
 
     @property
     def device(self) -> device:
@@ -224,18 +233,18 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return Tensor._from_array(self._value.data)
+        return Tensor._from_value(self._value.with_graph())
 
     @data.setter
     def data(self, other: Tensor) -> None:
-        self._value = Value(other._value.data, self._value.node, self._value.index,
-                            self._value.requires_grad)  # fmt: skip
+        self._set_value(other._value.with_graph(self._value.node, self._value.index,
+                                                self._value.requires_grad))  # fmt: skip
 
     def detach(self) -> Tensor:
-        return Tensor._from_array(self._value.data)
+        return Tensor._from_value(self._value.with_graph())
 
     def detach_(self) -> Tensor:
-        self._value = Value(self._value.data)
+        self._set_value(self._value.with_graph())
         return self
 
     # --- leaving the graph ---------------------------------------------------

@@ -15,6 +15,12 @@ gradient flows on to `x`) and `offset` is that same recomputation done outside t
 a function of the trace's arguments. So a recorded vjp (create_graph) depends on `y`
 itself, as torch's backward graph does through the saved `y`, and differentiating it
 again counts the path from `x` to `y` once: through `y`'s own node.
+
+Note [Primal values]: a vjp computes the forward values of its subgraph on the way. Where
+a live Tensor's value is one of them and still pending (the loss, usually: See Note
+[Deferred values] in _lazy.py), the program returns it too (`aux`), and the grad's recipe
+becomes that value's recipe: the forward pass runs once, inside the vjp, not once more for
+the loss. The value's node (its grad_fn) does not change, only how its array is computed.
 """
 
 from __future__ import annotations
@@ -39,17 +45,18 @@ class Program:
 
     steps: tuple[tuple[Callable[..., Any], bool, tuple[Ref, ...]], ...]  # (call, multi, args)
     outputs: tuple[Ref, ...]
+    aux: tuple[Ref, ...]  # values computed on the way, returned too: See Note [Primal values]
     n_inputs: int
     nonleaf_inputs: tuple[Ref | None, ...]  # base value of a non-leaf input, or None for leaves
     n_consts: int
 
     def run(self, diff: Sequence[Array], consts: Sequence[Array], values: Sequence[Array],
-            offsets: Sequence[Array | None]) -> tuple[Array, ...]:  # fmt: skip
-        """The subgraph's outputs, inside the vjp. `diff` holds the leaf inputs and the
-        perturbations of non-leaf inputs, `values` the inputs' recorded values and `offsets`
-        the non-leaf inputs' bases (from `offsets`); See Note [Non-leaf inputs]."""
+            offsets: Sequence[Array | None]) -> tuple[tuple[Array, ...], tuple[Array, ...]]:  # fmt: skip
+        """The subgraph's outputs and aux values, inside the vjp. `diff` holds the leaf inputs
+        and the perturbations of non-leaf inputs, `values` the inputs' recorded values and
+        `offsets` the non-leaf inputs' bases (from `offsets`); See Note [Non-leaf inputs]."""
         read = self._evaluate(diff, consts, values, offsets, len(self.steps))
-        return tuple(read(r) for r in self.outputs)
+        return tuple(read(r) for r in self.outputs), tuple(read(r) for r in self.aux)
 
     def offsets(self, inputs: Sequence[Array], consts: Sequence[Array]) -> list[Array | None]:
         """The non-leaf inputs' bases, computed outside the vjp: See Note [Non-leaf inputs]."""
@@ -99,6 +106,7 @@ class Subgraph:
     # per requested input: the output that is that input itself and its only use, whose
     # grad_output torch hands back as the gradient (the same Tensor), else None
     passthrough: list[int | None]
+    aux: list[Value]  # pending values the program computes on the way (Program.aux)
 
 
 def walk(outputs: Sequence[Value]) -> tuple[list[Node], dict[int, tuple[bool, ...]]]:
@@ -145,11 +153,13 @@ def walk(outputs: Sequence[Value]) -> tuple[list[Node], dict[int, tuple[bool, ..
 
 
 def _aval(v: Value) -> tuple[Any, ...]:
-    return (v.data.shape, str(v.data.dtype))
+    return (v.shape, v.dtype)
 
 
-def collect(outputs: Sequence[Value], inputs: Sequence[Value]) -> Subgraph:
-    """Walk back from `outputs`; build the program computing them from `inputs` and constants."""
+def collect(outputs: Sequence[Value], inputs: Sequence[Value],
+            pending: Sequence[Value] = ()) -> Subgraph:  # fmt: skip
+    """Walk back from `outputs`; build the program computing them from `inputs` and constants.
+    Those of the `pending` values that the program computes on the way become its aux."""
     input_index = {id(v): i for i, v in enumerate(inputs)}
     order, follows = walk(outputs)
     # A node is walked when a requested input lies behind it.
@@ -195,9 +205,11 @@ def collect(outputs: Sequence[Value], inputs: Sequence[Value]) -> Subgraph:
         steps.append((node.call, node.multi_output, args))
         key_steps.append((node.key, args))
     out_refs = tuple(ref(v) for v in outputs)
+    aux = [v for v in pending if isinstance(v.recipe, Node) and v.recipe.id in step_of]
+    aux_refs = tuple(("node", step_of[v.recipe.id], v.out) for v in aux)  # type: ignore[union-attr]
     nonleaf = tuple(None if v.node is None else ref_no_input(v) for v in inputs)
-    program = Program(tuple(steps), out_refs, len(inputs), nonleaf, len(consts))
-    key = (tuple(key_steps), out_refs, nonleaf,
+    program = Program(tuple(steps), out_refs, aux_refs, len(inputs), nonleaf, len(consts))
+    key = (tuple(key_steps), out_refs, aux_refs, nonleaf,
            tuple(_aval(v) for v in inputs), tuple(_aval(v) for v in consts))  # fmt: skip
     read_by_steps = {a for _, _, args in steps for a in args if a[0] == "input"}
     passthrough: list[int | None] = []
@@ -205,11 +217,12 @@ def collect(outputs: Sequence[Value], inputs: Sequence[Value]) -> Subgraph:
         hits = [j for j, r in enumerate(out_refs) if r == ("input", i)]
         alone = len(hits) == 1 and ("input", i) not in read_by_steps
         passthrough.append(hits[0] if alone else None)
-    return Subgraph(program, key, consts, walked, used, passthrough)
+    return Subgraph(program, key, consts, walked, used, passthrough, aux)
 
 
 def vjp_function(program: Program, batched: bool) -> Callable[..., tuple[Array, ...]]:
-    """(inputs, consts, cotangents) -> grads w.r.t. inputs, as one pure function.
+    """(inputs, consts, cotangents) -> grads w.r.t. inputs, then the program's aux values,
+    as one pure function.
 
     Leaf inputs are differentiated at their values, non-leaf inputs at a zero perturbation.
     Cotangents take their output's dtype (torch: engine.cpp validate_outputs), inside the
@@ -224,15 +237,15 @@ def vjp_function(program: Program, batched: bool) -> Callable[..., tuple[Array, 
         offsets = program.offsets(inputs, consts) if any(b is not None for b in nonleaf) else []
         primals = [x if nonleaf[i] is None else jnp.zeros_like(x) for i, x in enumerate(inputs)]
 
-        def f(*diff: Array) -> tuple[Array, ...]:
+        def f(*diff: Array) -> tuple[tuple[Array, ...], tuple[Array, ...]]:
             return program.run(diff, consts, inputs, offsets)
 
-        outs, pullback = jax.vjp(f, *primals)
+        outs, pullback, aux = jax.vjp(f, *primals, has_aux=True)
         cts = tuple(jnp.conj(ct.astype(out.dtype)) for ct, out in zip(cotangents, outs))
         if batched:
             results = jax.vmap(pullback)(cts)
         else:
             results = pullback(cts)
-        return tuple(jnp.conj(r) for r in results)
+        return tuple(jnp.conj(r) for r in results) + tuple(aux)
 
     return grads

@@ -324,7 +324,7 @@ def masked_fill(input: Array, mask: Array, value: Any) -> Array:
 def _check_index_bounds(index: Array, size: int, axis: int) -> None:
     """torch's out-of-bounds error for index values (checked when the op runs; inside a vjp
     the index is traced and was checked already)."""
-    if isinstance(index, jax.core.Tracer) or index.size == 0:
+    if _errors.is_traced(index) or index.size == 0:
         return
     bad = (index < -size) | (index >= size)
     if bool(jnp.any(bad)):
