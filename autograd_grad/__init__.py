@@ -72,7 +72,13 @@ globals()["bool"] = _dtype.bool_
 
 from . import autograd as autograd, nn as nn  # noqa: E402
 from ._engine import grad as grad  # noqa: E402
-from .autograd import autograd_grad as autograd_grad  # noqa: E402
+from .autograd import (  # noqa: E402 - R torch's names
+    autograd_backward as autograd_backward,
+    autograd_grad as autograd_grad,
+    autograd_set_grad_mode as autograd_set_grad_mode,
+    with_enable_grad as with_enable_grad,
+    with_no_grad as with_no_grad,
+)
 
 __version__ = "0.1.0"
 

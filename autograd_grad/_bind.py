@@ -104,14 +104,13 @@ def _inplace(opdef: OpDef) -> Callable[..., Any]:
 # and errors match; x[key] = v writes through one functional setitem op on the whole tensor,
 # named after the in-place op torch would run (CopySlices when the target is a view).
 
-_TRIGGERED = " (Triggered internally at /__w/pytorch/pytorch/{}.)"
 _NON_TUPLE_INDEX = (
     "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
     "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
     "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
-    "a different result" + _TRIGGERED)
+    "a different result")
 _UINT8_INDEX = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
-                "instead." + _TRIGGERED.format("aten/src/ATen/native/IndexingUtils.h:37"))
+                "instead.")
 _ZERO_DIM_INDEX = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                    "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
 _INDEX_DTYPES = ("int64", "int32", "uint8", "bool")
@@ -146,15 +145,9 @@ def _as_tuple(key: Any) -> tuple[Any, ...]:
     if (_is_sequence(key) or isinstance(key, str)) and not isinstance(key, np.ndarray) and len(
             key) < 32:  # fmt: skip
         for item in key:
-            line = None
-            if isinstance(item, (Tensor, slice)) or _is_sequence(item) or isinstance(item, str):
-                line = 349
-            elif item is None or item is Ellipsis:
-                line = 359
-            if line is not None:
-                warnings.warn(_NON_TUPLE_INDEX.format(
-                    f"torch/csrc/autograd/python_variable_indexing.cpp:{line}"), UserWarning,
-                    stacklevel=4)  # fmt: skip
+            if (isinstance(item, (Tensor, slice)) or _is_sequence(item) or isinstance(item, str)
+                    or item is None or item is Ellipsis):  # fmt: skip
+                warnings.warn(_NON_TUPLE_INDEX, UserWarning, stacklevel=4)
                 return tuple(key)
     return (key,)
 

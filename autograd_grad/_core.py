@@ -53,7 +53,7 @@ class Value:
     `depth` counts the pending recipes behind the value, to bound programs."""
 
     __slots__ = ("_data", "shape", "dtype", "recipe", "out", "node", "index", "requires_grad",
-                 "depth", "__weakref__")  # fmt: skip
+                 "depth", "owner", "__weakref__")  # fmt: skip
 
     def __init__(self, data: Array | None, node: Node | None = None, index: int = 0,
                  requires_grad: bool = False) -> None:  # fmt: skip
@@ -67,6 +67,11 @@ class Value:
         self.index = index
         self.requires_grad = requires_grad
         self.depth = 0
+        # Note [Owners]: the Tensor whose `.grad` backward() fills for this value (a weakref;
+        # None for values no Tensor can accumulate into). A leaf keeps its owner when an
+        # in-place op under no_grad moves the Tensor to a new value, so graphs recorded
+        # before the update still accumulate into it, as torch's AccumulateGrad does.
+        self.owner: Any = None
 
     @classmethod
     def pending(cls, shape: tuple[int, ...], dtype: Any, recipe: Recipe, out: int, depth: int,

@@ -33,7 +33,7 @@ _MAX_DIMS = 64
 _LIST_OF_ARRAYS = (
     "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
     "converting the list to a single numpy.ndarray with numpy.array() before converting to a "
-    "tensor. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:252.)"
+    "tensor."
 )
 
 
@@ -42,7 +42,7 @@ def _leaf(array: Any, requires_grad: bool) -> Tensor:
     if requires_grad:
         if not (t.dtype.is_floating_point or t.dtype.is_complex):
             raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE)
-        t._value.requires_grad = True
+        t._set_requires_grad(True)
     return t
 
 
@@ -312,7 +312,7 @@ def _pending_leaf(value: Any, d: Dtype, requires_grad: bool) -> Tensor:
     if requires_grad:
         if not (d.is_floating_point or d.is_complex):
             raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE)
-        t._value.requires_grad = True
+        t._set_requires_grad(True)
     return t
 
 

@@ -16,9 +16,9 @@ import jax.numpy as jnp
 from jax.extend import core as jax_core
 
 from . import _dtype, _errors, _lazy
-from ._core import Node, Recipe, Value, is_inference_mode_enabled
+from ._core import Node, Recipe, Value, is_inference_mode_enabled, set_grad_enabled
 from ._tensor import Size, Tensor
-from ._trace import Subgraph, collect, vjp_function
+from ._trace import Subgraph, behind, collect, vjp_function
 from .autograd.graph import GradientEdge
 
 # Note [Compile on repeat]: the first time a program structure is seen (a grad's vjp, or
@@ -158,6 +158,110 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     return result
 
 
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, grad_variables: Any = None,
+             inputs: Any = None) -> None:  # fmt: skip
+    """Same as `torch.autograd.backward`: accumulates the gradients of `tensors` into the
+    `.grad` of the leaves behind them (and of non-leaf tensors that `retain_grad()`), or of
+    `inputs` only. Gradients are summed across calls; set `.grad = None` to start again.
+
+    >>> import autograd_grad as torch
+    >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> torch.autograd.backward((x ** 2).sum())
+    >>> x.grad
+    tensor([2., 4.])
+    """
+    if grad_variables is not None:
+        warnings.warn(_errors.GRAD_VARIABLES_DEPRECATED, FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError(_errors.GRAD_TENSORS_AND_VARIABLES)
+        grad_tensors = grad_variables
+    if inputs is None:
+        inputs_tuple: tuple[Any, ...] = ()
+    elif isinstance(inputs, (Tensor, GradientEdge)):
+        inputs_tuple = (inputs,)
+    elif type(inputs) is dict:
+        inputs_tuple = tuple(inputs.values())
+    elif isinstance(inputs, Mapping):
+        raise TypeError(_errors.BACKWARD_MAPPING_INPUTS.format(type(inputs).__name__))
+    else:
+        inputs_tuple = tuple(inputs)
+    if inputs is not None and len(inputs_tuple) == 0:
+        raise RuntimeError(_errors.BACKWARD_EMPTY_INPUTS)
+    outputs = (tensors,) if isinstance(tensors, (Tensor, GradientEdge)) else tuple(tensors)
+    if grad_tensors is None:
+        grads_in: tuple[Any, ...] = (None,) * len(outputs)
+    elif isinstance(grad_tensors, Tensor):
+        grads_in = (grad_tensors,)
+    else:
+        grads_in = tuple(grad_tensors)
+    grads = _make_grads(outputs, grads_in, False)
+    if retain_graph is None:
+        retain_graph = create_graph
+    accumulate(outputs, grads, retain_graph, create_graph, inputs_tuple)
+
+
+def accumulate(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_graph: bool,
+               create_graph: bool, inputs: Sequence[Any]) -> None:  # fmt: skip
+    """backward()'s engine call (torch: `_engine_run_backward` with accumulate_grad=True):
+    the gradients w.r.t. `inputs`, or w.r.t. every leaf and retained tensor behind the
+    outputs, go into their tensors' `.grad`. See Note [Owners] in _core.py."""
+    for i, out in enumerate(outputs):
+        if not out._value.requires_grad:
+            raise RuntimeError(_errors.OUTPUT_NO_GRAD.format(i))
+    if inputs:
+        targets: list[Tensor] = []
+        for x in inputs:
+            if isinstance(x, GradientEdge):
+                owner = x._value.owner() if x._value.owner is not None else None
+                if owner is None:
+                    continue  # an edge no tensor accumulates into
+                x = owner
+            # torch retains the grad of non-leaf inputs (python_engine.cpp), and raises for
+            # inputs that do not require grad as retain_grad() does.
+            x.retain_grad()
+            targets.append(x)
+    else:
+        targets = []
+        for v in behind([out._value for out in outputs]):
+            owner = v.owner() if v.owner is not None else None
+            if owner is None:
+                continue
+            if v.node is None:
+                # A leaf, even one its tensor has moved on from: See Note [Owners].
+                if v.requires_grad:
+                    targets.append(owner)
+            elif owner._retains_grad and owner._value is v:
+                targets.append(owner)
+    if create_graph:
+        warnings.warn(_errors.BACKWARD_CREATE_GRAPH, UserWarning, stacklevel=3)
+    if not targets:
+        return
+    values = [t._value for t in targets]
+    results = run_backward(outputs, grads, retain_graph, create_graph, values, True, False,
+                           values_given=True)  # fmt: skip
+    for t, g in zip(targets, results):
+        if g is not None:
+            _accumulate_grad(t, g, create_graph)
+
+
+def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    """torch's AccumulateGrad (leaves) and retain_grad hook (non-leaves): the first gradient
+    is stored, later ones added; a leaf's `.grad` is updated in place (the same Tensor)
+    unless the graph of the sum is wanted."""
+    old = t._grad
+    if old is None:
+        t._grad = g if create_graph else Tensor._from_value(g._value.with_graph())
+    elif create_graph or not t.is_leaf or old.requires_grad:
+        # A `.grad` with a graph (from create_graph=True) keeps one: torch adds in place and
+        # keeps its grad_fn; we add out of place, so later grads through it see the sum.
+        with set_grad_enabled(create_graph or old.requires_grad):
+            t._grad = old + g
+    else:
+        with set_grad_enabled(False):
+            old.add_(g)
+
+
 def _zeros_like(x: Tensor, requires_grad: bool) -> Tensor:
     return Tensor._from_value(_lazy.filled(tuple(x.shape), 0, x.dtype.np).with_graph(
         requires_grad=requires_grad))
@@ -167,7 +271,7 @@ def _zeros_like(x: Tensor, requires_grad: bool) -> Tensor:
 
 def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_graph: bool,
                  create_graph: bool, inputs: Sequence[Any], allow_unused: bool,
-                 batched: bool) -> tuple[Tensor | None, ...]:  # fmt: skip
+                 batched: bool, values_given: bool = False) -> tuple[Tensor | None, ...]:  # fmt: skip
     """The engine (torch: python_engine.cpp `THPEngine_run_backward` + engine.cpp).
 
     Every check runs before anything is computed or freed, so an error leaves the graph as
@@ -189,9 +293,12 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
     position: dict[int, int] = {}
     slots: list[int] = []
     for x in inputs:
-        if not isinstance(x, (Tensor, GradientEdge)):
+        if values_given:
+            v = x
+        elif not isinstance(x, (Tensor, GradientEdge)):
             raise RuntimeError(_errors.INPUT_TYPE.format(type(x).__name__))  # noqa: TRY004
-        v = x._value
+        else:
+            v = x._value
         if not v.requires_grad:
             raise RuntimeError(_errors.INPUT_NO_GRAD)
         if id(v) not in position:

@@ -41,8 +41,7 @@ NON_LEAF_GRAD_ACCESS = (
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
     "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
     "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-    "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
-    "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
+    "github.com/pytorch/pytorch/pull/30531 for more information."
 )
 NUMPY_REQUIRES_GRAD = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
@@ -52,13 +51,11 @@ ONE_ELEMENT_SCALAR = "only one element tensors can be converted to Python scalar
 INDEX_CONVERSION = "only integer tensors of a single element can be converted to an index"
 SCALAR_REQUIRES_GRAD = (
     "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
-    "Consider using tensor.detach() first. (Triggered internally at "
-    "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)"
+    "Consider using tensor.detach() first."
 )
 # aten/src/ATen/native/Copy.cpp
 COMPLEX_TO_REAL = (
-    "Casting complex values to real discards the imaginary part (Triggered internally at "
-    "/__w/pytorch/pytorch/aten/src/ATen/native/Copy.cpp:307.)"
+    "Casting complex values to real discards the imaginary part"
 )
 DEEPCOPY_NON_LEAF = (
     "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at "
@@ -161,3 +158,39 @@ def broadcast_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
             )
         out.append(db if da == 1 else da)
     return tuple(reversed(out))
+
+# --- backward and .grad (torch/autograd/__init__.py, python_variable.cpp, engine.cpp) --------
+BACKWARD_EMPTY_INPUTS = "`inputs` argument to `backward()` cannot be empty."
+BACKWARD_MAPPING_INPUTS = (
+    "`inputs` argument to `backward()` must be a dict, not {}. Other Mapping types are not "
+    "supported.")
+GRAD_TENSORS_AND_VARIABLES = (
+    "`grad_tensors` and `grad_variables` (deprecated) arguments both passed to `backward()`. "
+    "Please only use `grad_tensors`.")
+GRAD_VARIABLES_DEPRECATED = "`grad_variables` is deprecated. Use `grad_tensors` instead."
+# engine.cpp, Engine::execute, when backward() accumulates with create_graph=True
+BACKWARD_CREATE_GRAPH = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using "
+    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+    "make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak.")
+# VariableHooks::retain_grad
+RETAIN_GRAD_NO_GRAD = "can't retain_grad on Tensor that has requires_grad=False"
+# python_variable.cpp, THPVariable_set_grad
+GRAD_ASSIGN_TYPE = "assigned grad expected to be a Tensor or None but got grad of type {}"
+GRAD_ASSIGN_SIZE = (
+    "attempting to assign a gradient of size '{}' to a tensor of size '{}'. Please ensure that "
+    "the gradient and the tensor are the same size")
+GRAD_ASSIGN_DTYPE = (
+    "attempting to assign a gradient with dtype '{}' to a tensor with grad_dtype '{}'. The "
+    "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+    "the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+    "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break "
+    "downstream systems that assume they match.")
+# caffe2::TypeMeta names, as the message above prints the gradient's dtype
+CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                  "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+                  "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                  "bool": "bool", "complex64": "c10::complex<float>",
+                  "complex128": "c10::complex<double>"}  # fmt: skip

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import operator
 import warnings
+import weakref
 from typing import Any
 
 import jax
@@ -106,6 +107,8 @@ class Tensor:
         t._value = value
         if value._data is None:
             _lazy.track(t)
+        if value.requires_grad and value.node is None:
+            value.owner = weakref.ref(t)  # See Note [Owners] in _core.py
         t._grad = None
         t._retains_grad = False
         return t
@@ -115,6 +118,8 @@ class Tensor:
         self._value = value
         if value._data is None:
             _lazy.track(self)
+        if (value.requires_grad and value.node is None) or self._retains_grad:
+            value.owner = weakref.ref(self)
 
     @classmethod
     def _from_array(cls, array: jax.Array, requires_grad: bool = False) -> Tensor:
@@ -188,7 +193,7 @@ class Tensor:
                 _errors.NON_LEAF_REQUIRES_GRAD_TRUE if flag else _errors.NON_LEAF_REQUIRES_GRAD)
         if flag and not (self.dtype.is_floating_point or self.dtype.is_complex):
             raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE_SETTER)
-        self._value.requires_grad = flag
+        self._set_requires_grad(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Same as `Tensor.requires_grad_` (torch/csrc/autograd/VariableTypeManual.cpp)."""
@@ -202,8 +207,13 @@ class Tensor:
             return self
         if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
             raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE_METHOD)
-        self._value.requires_grad = requires_grad
+        self._set_requires_grad(requires_grad)
         return self
+
+    def _set_requires_grad(self, flag: bool) -> None:
+        """A leaf's flag; the leaf's `.grad` is this tensor's (See Note [Owners] in _core.py)."""
+        self._value.requires_grad = flag
+        self._value.owner = weakref.ref(self)
 
     @property
     def is_leaf(self) -> bool:
@@ -225,11 +235,38 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
+        # torch/csrc/autograd/python_variable.cpp, THPVariable_set_grad
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(_errors.GRAD_ASSIGN_TYPE.format(type(value).__name__))
+            if value.dtype is not self.dtype:
+                raise RuntimeError(_errors.GRAD_ASSIGN_DTYPE.format(
+                    _errors.CPP_TYPE_NAMES[value.dtype.name], _dtype.legacy_name(self.dtype)))
+            if value.shape != self.shape:
+                raise RuntimeError(_errors.GRAD_ASSIGN_SIZE.format(
+                    list(value.shape), list(self.shape)))
         self._grad = value
 
     @property
     def retains_grad(self) -> bool:
         return self._retains_grad
+
+    def retain_grad(self) -> None:
+        """Same as `Tensor.retain_grad`: a non-leaf tensor's `.grad` is filled by backward()."""
+        if not self.requires_grad:
+            raise RuntimeError(_errors.RETAIN_GRAD_NO_GRAD)
+        if self.is_leaf or self._retains_grad:
+            return
+        self._retains_grad = True
+        self._value.owner = weakref.ref(self)
+
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:  # fmt: skip
+        """Same as `Tensor.backward`: accumulates this tensor's gradient into the `.grad`
+        of the leaves behind it (or of `inputs`)."""
+        from ._engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     @property
     def data(self) -> Tensor:

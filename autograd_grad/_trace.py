@@ -152,6 +152,18 @@ def walk(outputs: Sequence[Value]) -> tuple[list[Node], dict[int, tuple[bool, ..
     return order, {k: tuple(f) for k, f in follows.items()}
 
 
+def behind(outputs: Sequence[Value]) -> list[Value]:
+    """The values backward() reaches from `outputs` (themselves included): the inputs of
+    the walked nodes along the edges the walk follows, in first-seen order."""
+    order, follows = walk(outputs)
+    seen: dict[int, Value] = {id(v): v for v in outputs}
+    for node in order:
+        for v, followed in zip(node.inputs, follows[node.id]):
+            if followed:
+                seen.setdefault(id(v), v)
+    return list(seen.values())
+
+
 def _aval(v: Value) -> tuple[Any, ...]:
     return (v.shape, v.dtype)
 

@@ -172,8 +172,7 @@ def test_complex_to_real_warns_once(monkeypatch):
         ag.tensor([1j]).float()
         y = ag.zeros(2)
         y[0] = ag.tensor(2j)
-    expected = ("Casting complex values to real discards the imaginary part (Triggered internally "
-                "at /__w/pytorch/pytorch/aten/src/ATen/native/Copy.cpp:307.)")
+    expected = "Casting complex values to real discards the imaginary part"
     assert [str(w.message) for w in caught] == [expected]
 
 
