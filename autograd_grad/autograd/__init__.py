@@ -12,7 +12,7 @@ from .._core import (
 )
 from .._core import _mode
 from .._engine import backward as backward, grad as grad
-from . import graph as graph
+from . import functional as functional, graph as graph
 
 
 def autograd_grad(outputs: Any, inputs: Any, grad_outputs: Any = None,
@@ -72,5 +72,5 @@ def autograd_set_grad_mode(enabled: bool) -> None:
 
 
 __all__ = ["autograd_backward", "autograd_set_grad_mode", "with_enable_grad", "with_no_grad",
-           "autograd_grad", "backward", "enable_grad", "grad", "graph", "inference_mode", "no_grad",
+           "autograd_grad", "backward", "enable_grad", "functional", "grad", "graph", "inference_mode", "no_grad",
            "set_grad_enabled"]  # fmt: skip
