@@ -70,7 +70,8 @@ globals().update(NAMESPACES["torch"])
 globals().update(_dtype.ALIASES)
 globals()["bool"] = _dtype.bool_
 
-from . import autograd as autograd, nn as nn  # noqa: E402
+from . import autograd as autograd, func as func, nn as nn  # noqa: E402
+from ._bridge import from_jax as from_jax, jax_function as jax_function  # noqa: E402
 from ._engine import grad as grad  # noqa: E402
 from .autograd import (  # noqa: E402 - R torch's names
     autograd_backward as autograd_backward,

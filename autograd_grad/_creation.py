@@ -8,12 +8,13 @@ errors for ragged data, strings, overflow and complex-to-real.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import operator
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jax
@@ -530,6 +531,12 @@ class Generator:
         return self._seed
 
     def next_key(self) -> jax.Array:
+        rule = _vmap_random.rules[-1] if _vmap_random.rules else "same"
+        if rule == "error":
+            raise RuntimeError(_errors.VMAP_RANDOMNESS)
+        if not isinstance(rule, str):  # inside vmap(randomness="different"): See random_keys
+            rule[1] += 1
+            return jax.random.fold_in(rule[0], rule[1])
         with self._lock:
             self._key, sub = jax.random.split(self._key)
         return sub
@@ -542,6 +549,39 @@ class Generator:
 
 
 default_generator = Generator()
+
+
+class _VmapRandom(threading.local):
+    # innermost last: "error", "same", or [key, count] for vmap(randomness="different")
+    rules: list[Any]
+
+    def __init__(self) -> None:
+        self.rules = []
+
+
+_vmap_random = _VmapRandom()
+
+
+@contextlib.contextmanager
+def random_rule(rule: str) -> Iterator[None]:
+    """Random ops inside `func.vmap(randomness=rule)`: "error" refuses them (torch's error),
+    "same" draws one value for the whole batch."""
+    _vmap_random.rules.append(rule)
+    try:
+        yield
+    finally:
+        _vmap_random.rules.pop()
+
+
+@contextlib.contextmanager
+def random_keys(key: jax.Array) -> Iterator[None]:
+    """Random ops inside `func.vmap(randomness="different")`: `key` is the batch element's
+    own key (a batched tracer), so every element draws its own values."""
+    _vmap_random.rules.append([key, 0])
+    try:
+        yield
+    finally:
+        _vmap_random.rules.pop()
 
 
 def manual_seed(seed: int) -> Generator:

@@ -194,3 +194,8 @@ CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half
                   "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
                   "bool": "bool", "complex64": "c10::complex<float>",
                   "complex128": "c10::complex<double>"}  # fmt: skip
+# torch/_functorch/pyfunctorch.py: a random op under vmap(randomness="error")
+VMAP_RANDOMNESS = (
+    "vmap: called random operation while in randomness error mode. Please either use the "
+    "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
+    "of vmap")

@@ -25,6 +25,8 @@ torch = pytest.importorskip("torch")
 # Our create_graph gradients come from one recorded vjp node; torch names them after the
 # last op of its backward formula. See README "How it differs from torch".
 OUR_GRAD_NODE = "GradBackward"
+# torch.func transforms whose inputs require grad record one node (See _bridge.py).
+OUR_TRANSFORM_NODE = "TransformBackward"
 _TRIGGERED = re.compile(r" \(Triggered internally at [^)]*\.\)$")
 
 TOLERANCES = {"float16": (1e-2, 1e-2), "bfloat16": (2e-2, 2e-2), "float32": (1e-4, 1e-5),
@@ -97,7 +99,7 @@ def compare(ours: Any, theirs: Any, path: str = "result", *, names: bool = True)
             f"{path}: requires_grad {ours.requires_grad} != {theirs.requires_grad}")
         assert (ours.grad_fn is None) == (theirs.grad_fn is None), (
             f"{path}: grad_fn {ours.grad_fn} vs torch {theirs.grad_fn}")
-        if names and theirs.grad_fn is not None and ours.grad_fn.name() != OUR_GRAD_NODE:
+        if names and theirs.grad_fn is not None and ours.grad_fn.name() not in (OUR_GRAD_NODE, OUR_TRANSFORM_NODE):
             assert ours.grad_fn.name() == theirs.grad_fn.name(), (
                 f"{path}: grad_fn {ours.grad_fn.name()} != {theirs.grad_fn.name()}")
         a = np.asarray(ours.detach()._data).astype(np.complex128 if ours.dtype.is_complex else np.float64)

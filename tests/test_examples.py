@@ -18,6 +18,22 @@ def test_example_runs(path: pathlib.Path, capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().out  # examples print their progress
 
 
+PORTABLE = [p for p in EXAMPLES if "Runs unchanged with `import torch`" in p.read_text()]
+
+
+@pytest.mark.parametrize("path", PORTABLE, ids=[p.stem for p in PORTABLE])
+def test_example_prints_the_same_under_torch(path: pathlib.Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """The same file with `import torch` (torch's own module names) prints the same."""
+    pytest.importorskip("torch")
+    runpy.run_path(str(path), run_name="__main__")
+    ours = capsys.readouterr().out
+    source = re.sub(r"^import autograd_grad as torch$", "import torch", path.read_text(), flags=re.M)
+    source = re.sub(r"^from autograd_grad\.", "from torch.", source, flags=re.M)
+    exec(compile(source, str(path), "exec"), {"__name__": "__main__"})  # noqa: S102
+    assert ours == capsys.readouterr().out
+
+
 def test_readme_quick_start_runs() -> None:
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```python\n(.*?)```", readme, re.S)
