@@ -75,6 +75,7 @@ from ._bridge import from_jax as from_jax, jax_function as jax_function  # noqa:
 from ._engine import grad as grad  # noqa: E402
 from .autograd import (  # noqa: E402 - R torch's names
     autograd_backward as autograd_backward,
+    autograd_function as autograd_function,
     autograd_grad as autograd_grad,
     autograd_set_grad_mode as autograd_set_grad_mode,
     with_enable_grad as with_enable_grad,

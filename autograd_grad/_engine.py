@@ -436,7 +436,9 @@ def _propagate(jaxpr: Any, in_masks: list[int]) -> list[int]:
     for eqn in jaxpr.eqns:
         masks = [read(a) for a in eqn.invars]
         inner = _called_jaxpr(eqn)
-        if inner is not None:
+        if eqn.primitive.name == "stop_gradient":  # once_differentiable: no graph behind it
+            outs = [0] * len(eqn.outvars)
+        elif inner is not None:
             outs = _propagate(inner, masks)
         else:
             union = 0

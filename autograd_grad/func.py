@@ -328,7 +328,8 @@ def _broadcast_dims(dims: Any, tree: Any) -> list[Any] | None:
 
 
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
-         randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:  # fmt: skip
+         randomness: str = "error", *,
+         chunk_size: int | None = None) -> Callable[..., Any]:  # fmt: skip
     """Same as `torch.func.vmap` (`jax.vmap`): `in_dims`/`out_dims` as torch documents
     them; `randomness="error"` refuses random ops inside, `"same"` draws once for the whole
     batch, `"different"` draws independently per element (one key per element)."""

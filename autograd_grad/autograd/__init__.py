@@ -12,7 +12,8 @@ from .._core import (
 )
 from .._core import _mode
 from .._engine import backward as backward, grad as grad
-from . import functional as functional, graph as graph
+from . import function as function, functional as functional, graph as graph
+from .function import Function as Function, autograd_function as autograd_function
 
 
 def autograd_grad(outputs: Any, inputs: Any, grad_outputs: Any = None,
@@ -71,6 +72,6 @@ def autograd_set_grad_mode(enabled: bool) -> None:
     _mode.enabled = bool(enabled)
 
 
-__all__ = ["autograd_backward", "autograd_set_grad_mode", "with_enable_grad", "with_no_grad",
+__all__ = ["Function", "autograd_backward", "autograd_function", "autograd_set_grad_mode", "with_enable_grad", "with_no_grad",
            "autograd_grad", "backward", "enable_grad", "functional", "grad", "graph", "inference_mode", "no_grad",
            "set_grad_enabled"]  # fmt: skip
