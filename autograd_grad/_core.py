@@ -53,7 +53,7 @@ class Value:
     `depth` counts the pending recipes behind the value, to bound programs."""
 
     __slots__ = ("_data", "shape", "dtype", "recipe", "out", "node", "index", "requires_grad",
-                 "depth", "owner", "__weakref__")  # fmt: skip
+                 "depth", "owner", "hooks", "__weakref__")  # fmt: skip
 
     def __init__(self, data: Array | None, node: Node | None = None, index: int = 0,
                  requires_grad: bool = False) -> None:  # fmt: skip
@@ -72,6 +72,7 @@ class Value:
         # in-place op under no_grad moves the Tensor to a new value, so graphs recorded
         # before the update still accumulate into it, as torch's AccumulateGrad does.
         self.owner: Any = None
+        self.hooks: list[Callable[..., Any]] | None = None  # Tensor.register_hook's
 
     @classmethod
     def pending(cls, shape: tuple[int, ...], dtype: Any, recipe: Recipe, out: int, depth: int,
@@ -107,6 +108,33 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         return self.node is None
+
+
+class RemovableHandle:
+    """Same as `torch.utils.hooks.RemovableHandle`: `remove()` takes the hook out again."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks = hooks
+        self._hook = hook
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        for i, h in enumerate(self._hooks):
+            if h is self._hook:
+                del self._hooks[i]
+                return
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+# Set once any tensor hook is registered: until then backward never looks for hooks.
+hooks_registered = False
 
 
 _node_ids = itertools.count()

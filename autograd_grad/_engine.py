@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 from jax.extend import core as jax_core
 
-from . import _dtype, _errors, _lazy
+from . import _core, _dtype, _errors, _lazy
 from ._core import Node, Recipe, Value, is_inference_mode_enabled, set_grad_enabled
 from ._tensor import Size, Tensor
 from ._trace import Subgraph, behind, collect, vjp_function
@@ -249,6 +249,12 @@ def _accumulate_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
     """torch's AccumulateGrad (leaves) and retain_grad hook (non-leaves): the first gradient
     is stored, later ones added; a leaf's `.grad` is updated in place (the same Tensor)
     unless the graph of the sum is wanted."""
+    _accumulate_into(t, g, create_graph)
+    for hook in list(t.__dict__.get("_post_accumulate_hooks", ())):
+        hook(t)
+
+
+def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     old = t._grad
     if old is None:
         t._grad = g if create_graph else Tensor._from_value(g._value.with_graph())
@@ -317,18 +323,94 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
         if not sub.used[slot] and not allow_unused:
             raise RuntimeError(_errors.UNUSED_INPUT.format(i))
 
-    results = _gradients(sub, batched, in_values, cotangents,
-                         create_graph and not is_inference_mode_enabled())  # fmt: skip
-    if not batched:
-        # torch's engine passes a grad_output through untouched when the output is the
-        # input itself: the gradient is that very Tensor (requires_grad and all).
-        for i, j in enumerate(sub.passthrough):
-            if j is not None and cotangents[j].dtype == results[i].dtype:
-                results[i] = cotangents[j]
+    record = create_graph and not is_inference_mode_enabled()
+    hooked = _hooked(out_values) if _core.hooks_registered else []
+    if hooked:
+        results = _hooked_gradients(out_values, cotangents, in_values, hooked, batched, record,
+                                    capture_raw=not values_given)  # fmt: skip
+    else:
+        results = _gradients(sub, batched, in_values, cotangents, record)
+        if not batched:
+            # torch's engine passes a grad_output through untouched when the output is the
+            # input itself: the gradient is that very Tensor (requires_grad and all).
+            for i, j in enumerate(sub.passthrough):
+                if j is not None and cotangents[j].dtype == results[i].dtype:
+                    results[i] = cotangents[j]
+    if _core.hooks_registered:
+        for i, v in enumerate(in_values):
+            if v.node is None and v.hooks and sub.used[i]:  # leaf hooks, before accumulation
+                results[i] = _run_hooks(v, results[i])
     if not retain_graph:
         for node in sub.nodes:
             node.freed = True
     return tuple(results[slot] if sub.used[slot] else None for slot in slots)
+
+
+# Note [Hooks]: a tensor hook can replace the gradient flowing through a non-leaf tensor, so
+# a backward with hooked tensors runs in stages, newest hooked tensor first. Each stage is one
+# vjp from the stage's outputs to the requested inputs and the hooked tensors not yet done,
+# with every hooked tensor cut (read as a constant, See `collect`'s `stop`): when a hooked
+# tensor's turn comes, every path into it has been summed, its hooks run on that sum, and the
+# next stage starts from it with the hooked gradient. Leaf hooks run on the final gradient.
+
+def _hooked(out_values: Sequence[Value]) -> list[Value]:
+    """The non-leaf values with hooks that backward from `out_values` reaches."""
+    return [v for v in behind(out_values) if v.hooks and v.node is not None]
+
+
+def _run_hooks(v: Value, grad: Tensor) -> Tensor:
+    for hook in list(v.hooks or ()):
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = replaced
+    return grad
+
+
+def _hooked_gradients(out_values: list[Value], cotangents: list[Tensor], in_values: list[Value],
+                      hooked: list[Value], batched: bool, record: bool,
+                      capture_raw: bool) -> list[Tensor]:  # fmt: skip
+    """The gradients w.r.t. `in_values`, stage by stage. See Note [Hooks]."""
+    order = sorted(hooked, key=lambda v: v.node.id, reverse=True)  # type: ignore[union-attr]
+    stop = frozenset(id(v) for v in order)
+    totals: dict[int, Tensor] = {}
+
+    def sweep(outs: list[Value], cts: list[Tensor], remaining: list[Value]) -> None:
+        skip = {id(v) for v in outs}
+        targets = [v for v in in_values if id(v) not in skip]
+        targets += [v for v in remaining if id(v) not in skip and v not in targets]
+        if not targets:
+            return
+        sub = collect(outs, targets, _lazy.live_pending(), stop)
+        grads = _gradients(sub, batched, targets, cts, record)
+        with set_grad_enabled(record):
+            for v, g, used in zip(targets, grads, sub.used):
+                if used:
+                    prev = totals.get(id(v))
+                    totals[id(v)] = g if prev is None else prev + g
+
+    # A hooked output's gradient goes through its hooks before going anywhere.
+    plain = [(v, g) for v, g in zip(out_values, cotangents) if id(v) not in stop]
+    for v, g in zip(out_values, cotangents):
+        if id(v) in stop:
+            totals[id(v)] = g if id(v) not in totals else totals[id(v)] + g
+    if plain:
+        sweep([v for v, _ in plain], [g for _, g in plain], order)
+    requested = {id(v) for v in in_values}
+    raw: dict[int, Tensor] = {}
+    for k, h in enumerate(order):
+        g = totals.get(id(h))
+        if g is None:
+            continue  # no gradient reaches it
+        if capture_raw and id(h) in requested and any(
+                id(v) in requested for v in behind([h])[1:]):  # fmt: skip
+            # torch: autograd.grad captures a requested tensor's gradient before its hooks
+            # when its grad_fn runs anyway (a requested input lies behind it).
+            raw[id(h)] = g
+        g = totals[id(h)] = _run_hooks(h, g)
+        sweep([h], [g], order[k + 1:])
+    totals.update(raw)
+    return [totals[id(v)] if id(v) in totals else _zeros_like(Tensor._from_value(v), record)
+            for v in in_values]  # fmt: skip
 
 
 def _gradients(sub: Subgraph, batched: bool, in_values: list[Value], cotangents: list[Tensor],

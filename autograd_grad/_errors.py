@@ -199,3 +199,6 @@ VMAP_RANDOMNESS = (
     "vmap: called random operation while in randomness error mode. Please either use the "
     "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
     "of vmap")
+# python_variable.cpp / VariableHooks
+HOOK_NO_GRAD = "cannot register a hook on a tensor that doesn't require gradient"
+POST_ACCUMULATE_NON_LEAF = "post accumulate grad hooks cannot be registered on non-leaf tensors"

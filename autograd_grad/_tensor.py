@@ -116,6 +116,8 @@ class Tensor:
 
     def _set_value(self, value: Value) -> None:
         """Point this handle at another value (in-place ops: See Note [Values and tensors])."""
+        if self._value.hooks and value.node is None:  # a leaf keeps its hooks
+            value.hooks = self._value.hooks
         self._value = value
         if value._data is None:
             _lazy.track(self)
@@ -251,6 +253,32 @@ class Tensor:
     @property
     def retains_grad(self) -> bool:
         return self._retains_grad
+
+    def register_hook(self, hook: Any) -> Any:
+        """Same as `Tensor.register_hook`: `hook(grad)` runs when this tensor's gradient is
+        computed and may return a replacement; returns a handle with `remove()`."""
+        from . import _core
+
+        if not self.requires_grad:
+            raise RuntimeError(_errors.HOOK_NO_GRAD)
+        if self._value.hooks is None:
+            self._value.hooks = []
+        self._value.hooks.append(hook)
+        _core.hooks_registered = True
+        return _core.RemovableHandle(self._value.hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Same as `Tensor.register_post_accumulate_grad_hook`: `hook(tensor)` runs after
+        backward() has accumulated into this leaf's `.grad`."""
+        from . import _core
+
+        if not self.requires_grad:
+            raise RuntimeError(_errors.HOOK_NO_GRAD)
+        if not self.is_leaf:
+            raise RuntimeError(_errors.POST_ACCUMULATE_NON_LEAF)
+        hooks = self.__dict__.setdefault("_post_accumulate_hooks", [])
+        hooks.append(hook)
+        return _core.RemovableHandle(hooks, hook)
 
     def retain_grad(self) -> None:
         """Same as `Tensor.retain_grad`: a non-leaf tensor's `.grad` is filled by backward()."""

@@ -109,10 +109,12 @@ class Subgraph:
     aux: list[Value]  # pending values the program computes on the way (Program.aux)
 
 
-def walk(outputs: Sequence[Value]) -> tuple[list[Node], dict[int, tuple[bool, ...]]]:
+def walk(outputs: Sequence[Value],
+         stop: frozenset[int] = frozenset()) -> tuple[list[Node], dict[int, tuple[bool, ...]]]:  # fmt: skip
     """Nodes reachable from `outputs`, inputs first, and per node which input edges the walk
     follows: those that required grad when the op ran and, for a node with `output_deps`,
-    that a reached output depends on (torch's edges of a gradient's own backward graph)."""
+    that a reached output depends on (torch's edges of a gradient's own backward graph).
+    The walk does not go on behind the values whose ids are in `stop` (See Note [Hooks])."""
     follows: dict[int, list[bool]] = {}
     nodes: dict[int, Node] = {}
     reached: set[tuple[int, int]] = set()
@@ -129,7 +131,7 @@ def walk(outputs: Sequence[Value]) -> tuple[list[Node], dict[int, tuple[bool, ..
         for j, (v, needed) in enumerate(zip(node.inputs, node.needs_input_grad)):
             if needed and not followed[j] and (deps is None or j in deps):
                 followed[j] = True
-                if v.node is not None:
+                if v.node is not None and id(v) not in stop:
                     stack.append((v.node, v.index))
 
     # Depth-first post-order over the followed edges: every node after its inputs' nodes.
@@ -147,7 +149,7 @@ def walk(outputs: Sequence[Value]) -> tuple[list[Node], dict[int, tuple[bool, ..
             done.add(node.id)
             todo.append((node, True))
             for v, edge in zip(node.inputs, follows[node.id]):
-                if edge and v.node is not None and v.node.id not in done:
+                if edge and v.node is not None and v.node.id not in done and id(v) not in stop:
                     todo.append((v.node, False))
     return order, {k: tuple(f) for k, f in follows.items()}
 
@@ -168,12 +170,13 @@ def _aval(v: Value) -> tuple[Any, ...]:
     return (v.shape, v.dtype)
 
 
-def collect(outputs: Sequence[Value], inputs: Sequence[Value],
-            pending: Sequence[Value] = ()) -> Subgraph:  # fmt: skip
+def collect(outputs: Sequence[Value], inputs: Sequence[Value], pending: Sequence[Value] = (),
+            stop: frozenset[int] = frozenset()) -> Subgraph:  # fmt: skip
     """Walk back from `outputs`; build the program computing them from `inputs` and constants.
-    Those of the `pending` values that the program computes on the way become its aux."""
+    Those of the `pending` values that the program computes on the way become its aux. The
+    values in `stop` are cut: read as constants (or inputs), never recomputed."""
     input_index = {id(v): i for i, v in enumerate(inputs)}
-    order, follows = walk(outputs)
+    order, follows = walk(outputs, stop)
     # A node is walked when a requested input lies behind it.
     reaches: dict[int, bool] = {}
     used = [False] * len(inputs)
@@ -185,7 +188,7 @@ def collect(outputs: Sequence[Value], inputs: Sequence[Value],
             if id(v) in input_index:
                 used[input_index[id(v)]] = True
                 hit = True
-            elif v.node is not None and reaches.get(v.node.id, False):
+            elif v.node is not None and id(v) not in stop and reaches.get(v.node.id, False):
                 hit = True
         reaches[node.id] = hit
     for v in outputs:
@@ -197,8 +200,8 @@ def collect(outputs: Sequence[Value], inputs: Sequence[Value],
     consts: list[Value] = []
     const_index: dict[int, int] = {}
 
-    def ref_no_input(v: Value) -> Ref:
-        if v.node is not None and v.node.id in step_of:
+    def ref_no_input(v: Value, cut: bool = True) -> Ref:
+        if v.node is not None and v.node.id in step_of and not (cut and id(v) in stop):
             return ("node", step_of[v.node.id], v.index)
         if id(v) not in const_index:
             const_index[id(v)] = len(consts)
@@ -216,7 +219,9 @@ def collect(outputs: Sequence[Value], inputs: Sequence[Value],
         args = tuple(ref(v, followed) for v, followed in zip(node.inputs, follows[node.id]))
         steps.append((node.call, node.multi_output, args))
         key_steps.append((node.key, args))
-    out_refs = tuple(ref(v) for v in outputs)
+    # An output is computed even where it is cut (a hooked tensor's own stage).
+    out_refs = tuple(("input", input_index[id(v)]) if id(v) in input_index
+                     else ref_no_input(v, cut=False) for v in outputs)  # fmt: skip
     aux = [v for v in pending if isinstance(v.recipe, Node) and v.recipe.id in step_of]
     aux_refs = tuple(("node", step_of[v.recipe.id], v.out) for v in aux)  # type: ignore[union-attr]
     nonleaf = tuple(None if v.node is None else ref_no_input(v) for v in inputs)
