@@ -13,6 +13,8 @@ from ._bind import NAMESPACES, bind
 from ._core import (
     enable_grad as enable_grad,
     inference_mode as inference_mode,
+    is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled,
+    is_anomaly_enabled as is_anomaly_enabled,
     is_grad_enabled as is_grad_enabled,
     is_inference_mode_enabled as is_inference_mode_enabled,
     no_grad as no_grad,

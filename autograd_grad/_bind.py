@@ -78,6 +78,7 @@ def assign(t: Tensor, result: Tensor) -> Tensor:
     """Point `t` at the value of an in-place op's result, computed in t's dtype (dispatch's
     `out_dtype`; See Note [Values and tensors])."""
     assert result.dtype is t.dtype, "in-place results are dispatched with out_dtype"
+    t._version += 1  # torch's version counter (views share none here: See README)
     if result._value.node is None and t.is_leaf:
         # Not recorded (no_grad, or nothing requires grad): the leaf stays a leaf, as in
         # torch's optimizer-style updates under no_grad. A new Value all the same: pending

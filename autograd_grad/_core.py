@@ -13,6 +13,7 @@ import inspect
 import itertools
 import sys
 import threading
+import traceback
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -137,6 +138,26 @@ class RemovableHandle:
 hooks_registered = False
 
 
+class _Anomaly:
+    """torch's anomaly mode (process-wide, as in torch): autograd/anomaly_mode.py."""
+
+    enabled = False
+    check_nan = True
+
+
+anomaly = _Anomaly()
+
+
+def is_anomaly_enabled() -> bool:
+    """Same as `torch.is_anomaly_enabled`."""
+    return anomaly.enabled
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """Same as `torch.is_anomaly_check_nan_enabled`."""
+    return anomaly.check_nan
+
+
 _node_ids = itertools.count()
 
 
@@ -153,7 +174,7 @@ class Node(Recipe):
     (a recorded vjp); None means every output depends on every input."""
 
     __slots__ = ("_name", "needs_input_grad", "saves", "freed", "id", "no_derivative",
-                 "output_deps", "edges", "__weakref__")  # fmt: skip
+                 "output_deps", "edges", "_metadata", "stack", "__weakref__")  # fmt: skip
 
     def __init__(self, name: str, call: Callable[..., Any], key: Hashable,
                  inputs: tuple[Value, ...], saves: bool, multi_output: bool,
@@ -174,6 +195,18 @@ class Node(Recipe):
         self.id = next(_node_ids)
         self.no_derivative = no_derivative
         self.output_deps = output_deps
+        self._metadata: dict[Any, Any] | None = None
+        # the forward call's stack, kept in anomaly mode (autograd/anomaly_mode.py)
+        self.stack: list[str] | None = None
+        if anomaly.enabled:
+            self.stack = traceback.format_stack()[:-3]
+
+    @property
+    def metadata(self) -> dict[Any, Any]:
+        """Same as torch's `Node.metadata`: a dict of the user's, kept with the node."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     def name(self) -> str:
         return self._name

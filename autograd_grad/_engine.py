@@ -325,9 +325,12 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
 
     record = create_graph and not is_inference_mode_enabled()
     hooked = _hooked(out_values) if _core.hooks_registered else []
+    check_nan = _core.anomaly.enabled and _core.anomaly.check_nan
+    if check_nan:  # node by node: See autograd/anomaly_mode.py
+        hooked = [v for v in behind(out_values) if v.node is not None]
     if hooked:
         results = _hooked_gradients(out_values, cotangents, in_values, hooked, batched, record,
-                                    capture_raw=not values_given)  # fmt: skip
+                                    capture_raw=not values_given, check_nan=check_nan)  # fmt: skip
     else:
         results = _gradients(sub, batched, in_values, cotangents, record)
         if not batched:
@@ -368,7 +371,7 @@ def _run_hooks(v: Value, grad: Tensor) -> Tensor:
 
 def _hooked_gradients(out_values: list[Value], cotangents: list[Tensor], in_values: list[Value],
                       hooked: list[Value], batched: bool, record: bool,
-                      capture_raw: bool) -> list[Tensor]:  # fmt: skip
+                      capture_raw: bool, check_nan: bool = False) -> list[Tensor]:  # fmt: skip
     """The gradients w.r.t. `in_values`, stage by stage. See Note [Hooks]."""
     order = sorted(hooked, key=lambda v: v.node.id, reverse=True)  # type: ignore[union-attr]
     stop = frozenset(id(v) for v in order)
@@ -407,10 +410,35 @@ def _hooked_gradients(out_values: list[Value], cotangents: list[Tensor], in_valu
             # when its grad_fn runs anyway (a requested input lies behind it).
             raw[id(h)] = g
         g = totals[id(h)] = _run_hooks(h, g)
+        if check_nan:
+            _check_nan(h, g)
         sweep([h], [g], order[k + 1:])
     totals.update(raw)
     return [totals[id(v)] if id(v) in totals else _zeros_like(Tensor._from_value(v), record)
             for v in in_values]  # fmt: skip
+
+
+def _check_nan(h: Value, g: Tensor) -> None:
+    """Anomaly mode: torch's error when the node that made `h` returns NaN gradients, with
+    the index among its next_functions."""
+    node = h.node
+    assert node is not None
+    outs, pullback = jax.vjp(node.call, *[v.data for v in node.inputs])
+    if node.multi_output:
+        cts: Any = tuple(g._value.data.astype(o.dtype) if k == h.index else jnp.zeros_like(o)
+                         for k, o in enumerate(outs))  # fmt: skip
+    else:
+        cts = g._value.data.astype(outs.dtype)
+    for i, gi in enumerate(pullback(cts)):
+        if not node.needs_input_grad[i] or not jnp.issubdtype(gi.dtype, jnp.inexact):
+            continue
+        if bool(jnp.isnan(gi).any()):
+            k = i if node.edges is None else node.edges.index(i)
+            if node.stack is not None:
+                warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
+                              "caused the error:\n" + "".join(node.stack), UserWarning,
+                              stacklevel=4)  # fmt: skip
+            raise RuntimeError(_errors.ANOMALY_NAN.format(node.name(), k))
 
 
 def _gradients(sub: Subgraph, batched: bool, in_values: list[Value], cotangents: list[Tensor],

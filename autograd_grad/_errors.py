@@ -202,3 +202,5 @@ VMAP_RANDOMNESS = (
 # python_variable.cpp / VariableHooks
 HOOK_NO_GRAD = "cannot register a hook on a tensor that doesn't require gradient"
 POST_ACCUMULATE_NON_LEAF = "post accumulate grad hooks cannot be registered on non-leaf tensors"
+# engine.cpp, validate_outputs under anomaly mode
+ANOMALY_NAN = "Function '{}' returned nan values in its {}th output."

@@ -99,6 +99,7 @@ class Tensor:
     __slots__ = ("_value", "_grad", "_retains_grad", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers to our operators
     is_sparse = False  # dense only, as a torch strided tensor
+    _version = 0  # in-place modifications so far (an instance attribute once there is one)
 
     _value: Value
 

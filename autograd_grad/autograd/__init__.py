@@ -13,6 +13,8 @@ from .._core import (
 from .._core import _mode
 from .._engine import backward as backward, grad as grad
 from . import function as function, functional as functional, graph as graph
+from .anomaly_mode import detect_anomaly as detect_anomaly, set_detect_anomaly as set_detect_anomaly
+from .gradcheck import gradcheck as gradcheck, gradgradcheck as gradgradcheck
 from .function import Function as Function, autograd_function as autograd_function
 
 
@@ -72,6 +74,6 @@ def autograd_set_grad_mode(enabled: bool) -> None:
     _mode.enabled = bool(enabled)
 
 
-__all__ = ["Function", "autograd_backward", "autograd_function", "autograd_set_grad_mode", "with_enable_grad", "with_no_grad",
+__all__ = ["Function", "detect_anomaly", "gradcheck", "gradgradcheck", "set_detect_anomaly", "autograd_backward", "autograd_function", "autograd_set_grad_mode", "with_enable_grad", "with_no_grad",
            "autograd_grad", "backward", "enable_grad", "functional", "grad", "graph", "inference_mode", "no_grad",
            "set_grad_enabled"]  # fmt: skip
