@@ -65,7 +65,8 @@ from ._dtype import (
     uint8 as uint8,
 )
 from ._printing import set_printoptions as set_printoptions
-from ._tensor import Size as Size, Tensor as Tensor, device as device, is_tensor as is_tensor
+from ._device import cuda as cuda, device as device
+from ._tensor import Size as Size, Tensor as Tensor, is_tensor as is_tensor
 
 bind()
 globals().update(NAMESPACES["torch"])
@@ -73,7 +74,13 @@ globals().update(_dtype.ALIASES)
 globals()["bool"] = _dtype.bool_
 
 from . import autograd as autograd, func as func, nn as nn  # noqa: E402
-from ._bridge import from_jax as from_jax, jax_function as jax_function  # noqa: E402
+from ._bridge import (  # noqa: E402
+    from_dlpack as from_dlpack,
+    from_jax as from_jax,
+    from_torch as from_torch,
+    jax_function as jax_function,
+    to_torch as to_torch,
+)
 from ._engine import grad as grad  # noqa: E402
 from .autograd import (  # noqa: E402 - R torch's names
     autograd_backward as autograd_backward,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtype, _errors
+from . import _device, _dtype, _errors
 from ._core import is_grad_enabled
 from ._dispatch import dispatch
 from ._ops import OPS
@@ -430,22 +430,45 @@ def _setitem_key(shape: tuple[int, ...], plan: _Index, arrays: list[tuple[int, n
 
 
 def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """Same as `Tensor.to`: dtype and/or device ("cpu" only until devices land)."""
+    """Same as `Tensor.to`: dtype and/or device (See Note [Devices] in _device.py)."""
     dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
-    kwargs.pop("device", None)
+    target = kwargs.pop("device", None)
     kwargs.pop("non_blocking", None)
     kwargs.pop("memory_format", None)
     for a in args:
         if isinstance(a, _dtype.dtype):
             dtype = a
         elif isinstance(a, Tensor):
-            dtype = a.dtype
-    if dtype is None or (dtype is self.dtype and not copy):
-        return self
-    if self.dtype.is_complex and not dtype.is_complex:
+            dtype, target = a.dtype, a.device
+        elif a is not None:
+            target = a
+    out = self
+    if target is not None:
+        jdev = _device.jax_device(target)
+        if _device.torch_device(jdev) != self.device or copy:
+            _device.note_placed(jdev)
+            out = dispatch(OPS["to_device"], (out, jdev), {})
+            copy = False
+    if dtype is None or (dtype is out.dtype and not copy):
+        return out
+    if out.dtype.is_complex and not dtype.is_complex:
         warn_once(_errors.COMPLEX_TO_REAL, stacklevel=3)
-    return dispatch(OPS["to_dtype"], (self, dtype), {})
+    return dispatch(OPS["to_dtype"], (out, dtype), {})
+
+
+def _cuda(self: Tensor, device: Any = None, non_blocking: bool = False, **_: Any) -> Tensor:
+    """Same as `Tensor.cuda`: to CUDA device `device` (an index or a device; default 0)."""
+    if device is None:
+        device = "cuda"
+    elif isinstance(device, int):
+        device = f"cuda:{device}"
+    return _to(self, device)
+
+
+def _cpu(self: Tensor, memory_format: Any = None) -> Tensor:
+    """Same as `Tensor.cpu`."""
+    return _to(self, "cpu")
 
 
 def _cast_method(d: _dtype.dtype) -> Callable[[Tensor], Tensor]:
@@ -539,14 +562,15 @@ def bind() -> None:
             if dunder in _INPLACE_DUNDERS:
                 setattr(Tensor, _INPLACE_DUNDERS[dunder], _inplace(opdef))
     extras: dict[str, Any] = {
-        "__getitem__": _getitem, "__setitem__": _setitem, "to": _to, "T": _T, "mT": _mT,
+        "__getitem__": _getitem, "__setitem__": _setitem, "to": _to, "cuda": _cuda,
+        "cpu": _cpu, "T": _T, "mT": _mT,
         "float": _cast_method(_dtype.float32), "double": _cast_method(_dtype.float64),
         "half": _cast_method(_dtype.float16), "bfloat16": _cast_method(_dtype.bfloat16),
         "long": _cast_method(_dtype.int64), "int": _cast_method(_dtype.int32),
         "short": _cast_method(_dtype.int16), "bool": _cast_method(_dtype.bool_),
         "byte": _cast_method(_dtype.uint8), "char": _cast_method(_dtype.int8),
         "cfloat": _cast_method(_dtype.complex64), "cdouble": _cast_method(_dtype.complex128),
-        "contiguous": _self, "cpu": _self, "new_zeros": _new_factory("zeros"),
+        "contiguous": _self, "new_zeros": _new_factory("zeros"),
         "new_ones": _new_factory("ones"), "new_empty": _new_factory("empty"),
         "new_tensor": _new_tensor, "new_full": _new_full, "zero_": _zero_, "fill_": _fill_,
         "view_as": lambda self, other: self.view(other.shape),

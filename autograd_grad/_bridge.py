@@ -44,6 +44,31 @@ def from_jax(array: Any, requires_grad: bool = False) -> Tensor:
     return t
 
 
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """Same as `torch.from_dlpack`: a Tensor over any DLPack array (numpy, CuPy, torch...),
+    without copying where the device allows."""
+    return Tensor._from_array(jax.dlpack.from_dlpack(ext_tensor))
+
+
+def from_torch(tensor: Any) -> Tensor:
+    """A real PyTorch tensor as a Tensor here, through DLPack (zero-copy where the device
+    agrees); `requires_grad` carries over, the torch graph does not."""
+    t = from_dlpack(tensor.detach())
+    if tensor.requires_grad:
+        t.requires_grad_()
+    return t
+
+
+def to_torch(tensor: Tensor) -> Any:
+    """A Tensor as a real PyTorch tensor, through DLPack (needs torch installed; zero-copy
+    where the device agrees). `requires_grad` carries over, the graph does not."""
+    import importlib
+
+    torch = importlib.import_module("torch")  # optional: the library never needs torch
+    out = torch.from_dlpack(tensor._value.data)
+    return out.requires_grad_() if tensor.requires_grad else out
+
+
 def to_arrays(tree: Any) -> Any:
     """Every Tensor in a pytree replaced by its JAX array."""
     return jax.tree_util.tree_map(lambda x: x._value.data if isinstance(x, Tensor) else x, tree,

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype, _errors, _lazy
+from . import _device, _dtype, _errors, _lazy
 from ._dtype import dtype as Dtype
 from ._tensor import Tensor, warn_once
 
@@ -681,3 +681,31 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Dtype | None 
     key = (generator or default_generator).next_key()
     d = dtype or _dtype.int64
     return _leaf(jax.random.permutation(key, count).astype(d.np), requires_grad)
+
+
+# --- devices: See Note [Devices] in _device.py --------------------------------
+
+def _placed(factory: Any) -> Any:
+    """`factory` with its `device=` honoured: the new leaf's array on that JAX device."""
+
+    @functools.wraps(factory)
+    def make(*args: Any, device: Any = None, **kwargs: Any) -> Tensor:
+        t = factory(*args, **kwargs)
+        if device is None:
+            return t
+        target = _device.jax_device(device)
+        if _device.torch_device(target) == t.device:
+            return t
+        _device.note_placed(target)
+        out = Tensor._from_array(jax.device_put(t._value.data, target))
+        if t.requires_grad:
+            out._set_requires_grad(True)
+        return out
+
+    return make
+
+
+for _name in ("tensor", "as_tensor", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
+              "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint",
+              "rand_like", "randn_like", "randperm"):  # fmt: skip
+    globals()[_name] = _placed(globals()[_name])

@@ -7,7 +7,7 @@ from typing import Any
 
 import jax
 
-from . import _dtype, _errors, _lazy
+from . import _device, _dtype, _errors, _lazy
 from ._core import Node, Recipe, Value, is_grad_enabled
 from ._ops._table import FLOAT, NONE, OpDef
 from ._tensor import Tensor
@@ -179,6 +179,8 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
     leaves, treedef = _flatten(args, kwargs)
     tensor_pos = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Tensor)]
     values = tuple(leaves[i]._value for i in tensor_pos)
+    if _device.placed and len(values) > 1:
+        _device.check_same_device([v._data for v in values])
     static = list(leaves)
     for i in tensor_pos:
         static[i] = None

@@ -204,3 +204,5 @@ HOOK_NO_GRAD = "cannot register a hook on a tensor that doesn't require gradient
 POST_ACCUMULATE_NON_LEAF = "post accumulate grad hooks cannot be registered on non-leaf tensors"
 # engine.cpp, validate_outputs under anomaly mode
 ANOMALY_NAN = "Function '{}' returned nan values in its {}th output."
+# torch/_tensor.py __dlpack__
+DLPACK_REQUIRES_GRAD = "Can't export tensors that require gradient, use tensor.detach()"

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _dtype, _errors, _lazy
 from ._core import Node, Value, is_grad_enabled
+from ._device import device, of_array
 
 
 class Size(tuple):  # type: ignore[type-arg]
@@ -60,37 +61,6 @@ class Size(tuple):  # type: ignore[type-arg]
         return int(np.prod(self, dtype=np.int64))
 
 
-class device:  # noqa: N801 - torch's name
-    """Same as `torch.device` (only "cpu" until devices land; see issue 6)."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        if ":" in type:
-            type, idx = type.split(":")
-            index = int(idx)
-        self.type = type
-        self.index = index
-
-    def __repr__(self) -> str:
-        if self.index is None:
-            return f"device(type='{self.type}')"
-        return f"device(type='{self.type}', index={self.index})"
-
-    def __str__(self) -> str:
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other: object) -> bool:
-        # torch: torch.device("cpu") == "cpu" is False; only devices compare equal.
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
-
-
-CPU = device("cpu")
 
 
 class Tensor:
@@ -163,11 +133,11 @@ class Tensor:
 
     @property
     def device(self) -> device:
-        return CPU
+        return of_array(self._value._data)  # See Note [Devices] in _device.py
 
     @property
     def is_cuda(self) -> bool:
-        return False
+        return self.device.type == "cuda"
 
     @property
     def is_floating_point_(self) -> bool:
@@ -338,6 +308,18 @@ class Tensor:
 
     def __jax_array__(self) -> jax.Array:
         return self._value.data
+
+    def to_jax(self) -> jax.Array:
+        """The JAX array this tensor holds (no copy; sharding and device as they are)."""
+        return self._value.data
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.requires_grad:
+            raise RuntimeError(_errors.DLPACK_REQUIRES_GRAD)
+        return self._value.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self._value.data.__dlpack_device__()
 
     def __bool__(self) -> bool:
         if self.numel() != 1:

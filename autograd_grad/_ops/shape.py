@@ -273,6 +273,14 @@ def to_dtype(input: Array, dtype: Any) -> Array:
     return input.astype(dtype.np)
 
 
+@op("to_device", grad_fn="ToCopyBackward0", saves=False, method=False, namespaces=(),
+    opinfo=None)  # fmt: skip
+def to_device(input: Array, device: Any) -> Array:
+    """`input` on a JAX device (See Note [Devices] in _device.py); its vjp puts the gradient
+    back where the input was."""
+    return jax.device_put(input, device)
+
+
 # --- gather / scatter / masks -------------------------------------------------
 
 def _index_dtype_check(index: Array, name: str) -> Array:
