@@ -318,6 +318,12 @@ class Tensor:
             raise RuntimeError(_errors.DLPACK_REQUIRES_GRAD)
         return self._value.data.__dlpack__(*args, **kwargs)
 
+    def _repr_html_(self) -> str:
+        """Notebooks: torch's text, as a preformatted block."""
+        import html
+
+        return f"<pre>{html.escape(repr(self))}</pre>"
+
     def __dlpack_device__(self) -> Any:
         return self._value.data.__dlpack_device__()
 

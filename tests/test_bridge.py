@@ -129,3 +129,49 @@ def test_sharded_example_matches_single_device() -> None:
         outputs[n] = run.stdout.splitlines()
     assert outputs[8][0].startswith("8 devices") and outputs[1][0].startswith("1 devices")
     assert outputs[8][1:] == outputs[1][1:]
+
+
+# --- notebook tools ----------------------------------------------------------------------
+
+def _names(root: object) -> set[str]:
+    """Every node name behind a grad_fn, walking next_functions (torch's or ours)."""
+    names, todo = set(), [root]
+    while todo:
+        node = todo.pop()
+        names.add(node.name())
+        todo.extend(n for n, _ in node.next_functions if n is not None)
+    return names
+
+
+def test_graph_svg_names_nodes_as_torch() -> None:
+    torch = pytest.importorskip("torch")
+
+    def build(t: object) -> object:
+        x = t.ones(3, requires_grad=True)  # type: ignore[attr-defined]
+        w = t.ones(3, 3, requires_grad=True)  # type: ignore[attr-defined]
+        return ((w @ x).exp() * 2 + x).sum()
+
+    ours, theirs = build(ag), build(torch)
+    svg = str(ag.viz.graph(ours))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    expected = {n.replace("torch::autograd::", "") for n in _names(theirs.grad_fn)}
+    assert expected == {"SumBackward0", "AddBackward0", "MulBackward0", "ExpBackward0",
+                        "MvBackward0", "AccumulateGrad"}  # fmt: skip
+    for name in expected:
+        assert f">{name}" in svg
+    assert ag.viz.graph(ours)._repr_svg_() == svg
+    with pytest.raises(ValueError, match="no grad_fn"):
+        ag.viz.graph(ag.ones(2))
+
+
+def test_explain_shows_the_traced_jaxpr() -> None:
+    x = ag.ones(3, requires_grad=True)
+    text = str(ag.viz.explain((x.exp() * 2).sum()))
+    assert "exp" in text and "reduce_sum" in text and text.startswith("{ lambda")
+    fn_text = str(ag.viz.explain(lambda a: a.sin().sum(), jnp.ones(2, dtype=jnp.float32)))
+    assert "sin" in fn_text
+
+
+def test_repr_html_is_torch_text() -> None:
+    t = ag.tensor([1.0, 2.5], requires_grad=True)
+    assert t._repr_html_() == "<pre>" + repr(t) + "</pre>"
