@@ -73,7 +73,7 @@ globals().update(NAMESPACES["torch"])
 globals().update(_dtype.ALIASES)
 globals()["bool"] = _dtype.bool_
 
-from . import autograd as autograd, func as func, nn as nn, viz as viz  # noqa: E402
+from . import autograd as autograd, func as func, nn as nn, optim as optim, viz as viz  # noqa: E402
 from ._bridge import (  # noqa: E402
     from_dlpack as from_dlpack,
     from_jax as from_jax,

@@ -533,6 +533,19 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
                                  grad_fn=name, out_dtype=self.dtype))  # fmt: skip
 
 
+def _copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
+    """Same as `Tensor.copy_`: src's values (broadcast, cast) into self, in place."""
+    check_inplace(self)
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")  # fmt: skip
+    if self.dtype.is_complex is False and src.dtype.is_complex:
+        warn_once(_errors.COMPLEX_TO_REAL, stacklevel=3)
+        src = src.real
+    return assign(self, dispatch(OPS["copy"], (self, src.to(self.dtype)), {},
+                                 out_dtype=self.dtype))  # fmt: skip
+
+
 @property  # type: ignore[misc]
 def _T(self: Tensor) -> Tensor:  # noqa: N802
     return dispatch(OPS["permute"], (self, tuple(reversed(range(self.ndim)))), {})
@@ -573,6 +586,7 @@ def bind() -> None:
         "contiguous": _self, "new_zeros": _new_factory("zeros"),
         "new_ones": _new_factory("ones"), "new_empty": _new_factory("empty"),
         "new_tensor": _new_tensor, "new_full": _new_full, "zero_": _zero_, "fill_": _fill_,
+        "copy_": _copy_,
         "view_as": lambda self, other: self.view(other.shape),
         "reshape_as": lambda self, other: self.reshape(other.shape),
         "type_as": lambda self, other: _to(self, other.dtype),

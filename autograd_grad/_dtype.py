@@ -241,7 +241,9 @@ def to_device(array: Any) -> jax.Array:
     arrays, whose shapes vary, go this way."""
     if isinstance(array, jax.Array):
         return array
-    return jax.device_put(np.asarray(array))
+    # A copy: on CPU, device_put may alias the numpy buffer, and the caller's array (a torch
+    # tensor's storage, say) may change later; torch.tensor always copies.
+    return jax.device_put(np.array(array, copy=True))
 
 
 def cast(x: Any, d: dtype) -> jax.Array:

@@ -344,8 +344,8 @@ class Tensor:
         return value
 
     def __float__(self) -> float:
-        if self.requires_grad:
-            warnings.warn(_errors.SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=2)
+        if self.requires_grad and is_grad_enabled():  # torch: TORCH_WARN_ONCE, in grad mode
+            warn_once(_errors.SCALAR_REQUIRES_GRAD, stacklevel=3)
         return float(self._scalar("double"))
 
     def __int__(self) -> int:

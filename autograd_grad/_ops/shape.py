@@ -281,6 +281,13 @@ def to_device(input: Array, device: Any) -> Array:
     return jax.device_put(input, device)
 
 
+@op("copy", grad_fn="torch::autograd::CopyBackwards", saves=False, method=False, namespaces=(), opinfo=None)
+def copy(self: Array, src: Array) -> Array:
+    """`Tensor.copy_`'s value: `src` broadcast to self's shape (the gradient goes to src;
+    self's old value gets none, as torch's CopyBackwards gives zeros)."""
+    return jnp.broadcast_to(src, self.shape)
+
+
 # --- gather / scatter / masks -------------------------------------------------
 
 def _index_dtype_check(index: Array, name: str) -> Array:

@@ -1,0 +1,827 @@
+"""Same as `torch.nn` modules: `Module`, `Parameter`, containers, layers and losses.
+
+A module holds Parameters (leaf tensors that require grad) and buffers by name, as torch's
+does; its forward is ordinary torch-style code over `nn.functional`, so everything the
+facade records (grad, backward, create_graph, torch.func) works through modules unchanged.
+Initial weights follow torch's default initialisations on our RNG (the streams differ from
+torch's: load torch's `state_dict` to start from the same numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from .._core import RemovableHandle, Value, no_grad
+from .._tensor import Tensor
+from . import functional as F
+from . import init
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU",
+    "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module",
+    "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "SiLU", "Sequential", "Sigmoid",
+    "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "HuberLoss", "Embedding", "Bilinear",
+]  # fmt: skip
+
+
+class Parameter(Tensor):
+    """Same as `torch.nn.Parameter`: a leaf tensor that a Module registers by name."""
+
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
+        if data is None:
+            from .._creation import empty
+
+            data = empty(0)
+        p = Tensor.__new__(cls)
+        p._value = Value(data._value.data)  # a fresh leaf over the same array
+        p._grad = None
+        p._retains_grad = False
+        if requires_grad:
+            p._set_requires_grad(True)
+        return p
+
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (Parameter, (Tensor._from_array(self._value.data), self.requires_grad))
+
+
+def _addindent(text: str, spaces: int) -> str:
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    first = lines.pop(0)
+    rest = [(" " * spaces) + line if line.strip() else "" for line in lines]
+    return first + "\n" + "\n".join(rest)
+
+
+class _IncompatibleKeys(tuple):  # type: ignore[type-arg]
+    """torch's `load_state_dict` result: (missing_keys, unexpected_keys)."""
+
+    def __new__(cls, missing_keys: list[str], unexpected_keys: list[str]) -> _IncompatibleKeys:
+        return super().__new__(cls, (missing_keys, unexpected_keys))
+
+    @property
+    def missing_keys(self) -> list[str]:
+        return self[0]
+
+    @property
+    def unexpected_keys(self) -> list[str]:
+        return self[1]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")  # fmt: skip
+
+    __str__ = __repr__
+
+
+class Module:
+    """Same as `torch.nn.Module`."""
+
+    training: bool
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
+                            f"{len(args) + 1} were given")  # fmt: skip
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+
+    # --- attributes: parameters, buffers and submodules by name ---------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            self.__dict__.pop(name, None)
+            self._buffers.pop(name, None)
+            self._modules.pop(name, None)
+            self.register_parameter(name, value)
+            return
+        if params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                "(torch.nn.Parameter or None expected)")  # fmt: skip
+            params[name] = None
+            return
+        modules = self.__dict__.get("_modules")
+        if isinstance(value, Module):
+            if modules is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self.__dict__.pop(name, None)
+            self._parameters.pop(name, None)
+            self._buffers.pop(name, None)
+            modules[name] = value
+            return
+        if modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                                f"'{name}' (torch.nn.Module or None expected)")  # fmt: skip
+            modules[name] = None
+            return
+        buffers = self.__dict__.get("_buffers")
+        if buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(torch.Tensor or None expected)")  # fmt: skip
+            buffers[name] = value
+            return
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store in d and name in d[store]:
+                return d[store][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for store in (self._parameters, self._buffers, self._modules):
+            if name in store:
+                del store[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if "." in name:
+            raise KeyError('parameter name can\'t contain "."')
+        if name == "":
+            raise KeyError('parameter name can\'t be empty string ""')
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                            f"'{name}' (torch.nn.Parameter or None required)")  # fmt: skip
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            "(torch Tensor or None required)")  # fmt: skip
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        module = self
+        for item in target.split(".") if target else []:
+            if item not in module._modules:
+                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
+            module = module._modules[item]
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{module._get_name()} has no parameter `{name}`")
+        return module._parameters[name]
+
+    # --- iteration ---------------------------------------------------------------------------
+    def _named_members(self, get: Callable[[Module], Iterable[tuple[str, Any]]], prefix: str = "",
+                       recurse: bool = True,
+                       remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:  # fmt: skip
+        memo: set[int] = set()
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])  # fmt: skip
+        for module_prefix, module in modules:
+            for k, v in get(module):
+                if v is None or id(v) in memo:
+                    continue
+                if remove_duplicate:
+                    memo.add(id(v))
+                yield module_prefix + ("." if module_prefix else "") + k, v
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:  # fmt: skip
+        return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
+                                   remove_duplicate)  # fmt: skip
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:  # fmt: skip
+        return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
+                                   remove_duplicate)  # fmt: skip
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        memo: set[int] = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in memo:
+                memo.add(id(module))
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(self, memo: set[int] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:  # fmt: skip
+        if memo is None:
+            memo = set()
+        if id(self) in memo:
+            return
+        if remove_duplicate:
+            memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is None:
+                continue
+            yield from module.named_modules(memo, prefix + ("." if prefix else "") + name,
+                                            remove_duplicate)  # fmt: skip
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    # --- modes and gradients ---------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad = p.grad.detach()
+                p.grad.zero_()
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    def _apply_to_tensors(self, fn: Callable[[Tensor], Tensor]) -> Module:
+        for module in self.modules():
+            for name, p in module._parameters.items():
+                if p is not None:
+                    with no_grad():
+                        moved = fn(p)
+                    p._set_value(Value(moved._value.data, requires_grad=p.requires_grad))
+                    if p.grad is not None:
+                        p.grad = fn(p.grad)
+            for name, b in module._buffers.items():
+                if b is not None:
+                    module._buffers[name] = fn(b)
+        return self
+
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Same as `Module.to(device/dtype)`: floating parameters and buffers converted in
+        place (the Parameters keep their identity)."""
+
+        def convert(t: Tensor) -> Tensor:
+            if t.dtype.is_floating_point or t.dtype.is_complex:
+                return t.to(*args, **kwargs)
+            rest = [a for a in args if not hasattr(a, "is_floating_point")]
+            return t.to(*rest, **{k: v for k, v in kwargs.items() if k != "dtype"})
+
+        return self._apply_to_tensors(convert)
+
+    def float(self) -> Module:
+        from .._dtype import float32
+
+        return self.to(float32)
+
+    def double(self) -> Module:
+        from .._dtype import float64
+
+        return self.to(float64)
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> Module:
+        return self.to("cuda" if device is None else device)
+
+    # --- state -------------------------------------------------------------------------------
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:  # fmt: skip
+        if destination is None:
+            destination = OrderedDict()
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers_set:
+                destination[prefix + name] = b if keep_vars else b.detach()
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination=destination, prefix=prefix + name + ".",
+                                  keep_vars=keep_vars)  # fmt: skip
+        return destination
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> _IncompatibleKeys:  # fmt: skip
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        own = OrderedDict(self.named_parameters(remove_duplicate=False))
+        for module_name, module in self.named_modules(remove_duplicate=False):
+            for name, b in module._buffers.items():
+                if b is not None and name not in module._non_persistent_buffers_set:
+                    own[module_name + ("." if module_name else "") + name] = b
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors: list[str] = []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            source = state_dict[key]
+            source = source if isinstance(source, Tensor) else _as_tensor(source)
+            if tuple(source.shape) != tuple(target.shape):
+                errors.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{source.shape} from checkpoint, the shape in current model is "
+                              f"{target.shape}.")  # fmt: skip
+                continue
+            array = source.detach().to(target.dtype)._value.data
+            target._set_value(Value(array, requires_grad=target.requires_grad))
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in unexpected)))
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in missing)))
+        if errors:
+            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
+                type(self).__name__, "\n\t".join(errors)))
+        return _IncompatibleKeys(missing, unexpected)
+
+    # --- calling -----------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        return _register(self._forward_hooks, hook)
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        return _register(self._forward_pre_hooks, hook)
+
+    # --- printing ----------------------------------------------------------------------------
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({key}): " + _addindent(repr(module), 2)
+                       for key, module in self._modules.items()]  # fmt: skip
+        lines = extra_lines + child_lines
+        main = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                main += extra_lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._buffers)
+                      | set(self._modules))  # fmt: skip
+
+
+class _DictHandle(RemovableHandle):
+    def __init__(self, hooks: OrderedDict[int, Any], key: int) -> None:
+        self._dict = hooks
+        self.id = key
+
+    def remove(self) -> None:
+        self._dict.pop(self.id, None)
+
+
+def _register(hooks: OrderedDict[int, Any], hook: Callable[..., Any]) -> RemovableHandle:
+    key = next(RemovableHandle._ids)
+    hooks[key] = hook
+    return _DictHandle(hooks, key)
+
+
+def _as_tensor(x: Any) -> Tensor:
+    from .._creation import tensor
+
+    return tensor(x)
+
+
+# --- containers ----------------------------------------------------------------------------
+
+class Sequential(Module):
+    """Same as `torch.nn.Sequential`."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for key, module in args[0].items():
+                self.add_module(key, module)
+        else:
+            for idx, module in enumerate(args):
+                self.add_module(str(idx), module)
+
+    def forward(self, input: Any) -> Any:
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        items = list(self._modules.items())
+        if isinstance(idx, slice):
+            return Sequential(OrderedDict(items[idx]))
+        return items[idx][1]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class ModuleList(Module):
+    """Same as `torch.nn.ModuleList`."""
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        for module in modules or ():
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        items = list(self._modules.values())
+        if isinstance(idx, slice):
+            return ModuleList(items[idx])
+        return items[idx]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        key = list(self._modules)[idx]
+        self._modules[key] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+class ModuleDict(Module):
+    """Same as `torch.nn.ModuleDict`."""
+
+    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
+        super().__init__()
+        for key, module in (modules or {}).items():
+            self[key] = module
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._modules.items()
+
+    def values(self) -> Iterable[Module]:
+        return self._modules.values()
+
+
+# --- layers --------------------------------------------------------------------------------
+
+def _empty(*shape: int) -> Tensor:
+    from .._creation import empty
+
+    return empty(*shape)
+
+
+class Identity(Module):
+    """Same as `torch.nn.Identity`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Linear(Module):
+    """Same as `torch.nn.Linear`: y = x W^T + b, torch's default initialisation."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:  # fmt: skip
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(_empty(out_features, in_features))
+        if bias:
+            self.bias = Parameter(_empty(out_features))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+        if dtype is not None or device is not None:
+            self.to(*(a for a in (device, dtype) if a is not None))
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_features
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")  # fmt: skip
+
+
+class Bilinear(Module):
+    """Same as `torch.nn.Bilinear`: y = x1^T A x2 + b."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True) -> None:  # fmt: skip
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(_empty(out_features, in1_features, in2_features))
+        if bias:
+            self.bias = Parameter(_empty(out_features))
+        else:
+            self.register_parameter("bias", None)
+        bound = 1 / math.sqrt(in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        import autograd_grad as torch
+
+        out = torch.einsum("...i,oij,...j->...o", input1, self.weight, input2)
+        return out + self.bias if self.bias is not None else out
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")  # fmt: skip
+
+
+class Embedding(Module):
+    """Same as `torch.nn.Embedding` (weights from N(0, 1), `padding_idx` row zero)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 _weight: Tensor | None = None) -> None:  # fmt: skip
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        if padding_idx is not None and padding_idx < 0:
+            padding_idx += num_embeddings
+        self.padding_idx = padding_idx
+        self.weight = Parameter(_weight if _weight is not None
+                                else _empty(num_embeddings, embedding_dim))  # fmt: skip
+        if _weight is None:
+            init.normal_(self.weight)
+            if padding_idx is not None:
+                with no_grad():
+                    self.weight[padding_idx] = 0.0
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self.weight[input]
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+
+class LayerNorm(Module):
+    """Same as `torch.nn.LayerNorm`."""
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True) -> None:  # fmt: skip
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(_empty(*self.normalized_shape))
+            init.ones_(self.weight)
+            if bias:
+                self.bias = Parameter(_empty(*self.normalized_shape))
+                init.zeros_(self.bias)
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")  # fmt: skip
+
+
+class Dropout(Module):
+    """Same as `torch.nn.Dropout`: zeroes elements with probability p in training, scales the
+    rest by 1/(1-p); the identity in eval mode. (Our RNG: the masks differ from torch's.)"""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not self.training or self.p == 0:
+            return input
+        from .._creation import rand_like
+
+        if self.p == 1:
+            return input * 0
+        keep = rand_like(input) >= self.p
+        return input * keep / (1 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Flatten(Module):
+    """Same as `torch.nn.Flatten`."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+def _activation(name: str, fn: Callable[..., Tensor], params: tuple[tuple[str, Any], ...] = (),
+                repr_fmt: str | None = None) -> type[Module]:  # fmt: skip
+    """An activation module over an nn.functional function, with torch's arguments."""
+
+    def __init__(self: Module, *args: Any, **kwargs: Any) -> None:
+        Module.__init__(self)
+        values = dict(params)
+        for (key, _), value in zip(params, args):
+            values[key] = value
+        values.update(kwargs)
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
+    def forward(self: Module, input: Tensor) -> Tensor:
+        kwargs = {k: getattr(self, k) for k, _ in params if k != "inplace"}
+        return fn(input, **kwargs)
+
+    def extra_repr(self: Module) -> str:
+        if repr_fmt is None:
+            return ""
+        return repr_fmt.format(**{k: getattr(self, k) for k, _ in params})
+
+    cls = type(name, (Module,), {"__init__": __init__, "forward": forward,
+                                 "extra_repr": extra_repr,
+                                 "__doc__": f"Same as `torch.nn.{name}`."})  # fmt: skip
+    return cls
+
+
+ReLU = _activation("ReLU", F.relu, (("inplace", False),))
+Tanh = _activation("Tanh", F.tanh)
+Sigmoid = _activation("Sigmoid", F.sigmoid)
+SiLU = _activation("SiLU", F.silu, (("inplace", False),))
+GELU = _activation("GELU", F.gelu, (("approximate", "none"),), "approximate='{approximate}'")
+ELU = _activation("ELU", F.elu, (("alpha", 1.0), ("inplace", False)), "alpha={alpha}")
+LeakyReLU = _activation("LeakyReLU", F.leaky_relu, (("negative_slope", 0.01), ("inplace", False)),
+                        "negative_slope={negative_slope}")  # fmt: skip
+Softplus = _activation("Softplus", F.softplus, (("beta", 1.0), ("threshold", 20.0)),
+                       "beta={beta}, threshold={threshold}")  # fmt: skip
+Softmax = _activation("Softmax", F.softmax, (("dim", None),), "dim={dim}")
+LogSoftmax = _activation("LogSoftmax", F.log_softmax, (("dim", None),), "dim={dim}")
+
+
+# --- losses --------------------------------------------------------------------------------
+
+def _loss(name: str, fn: Callable[..., Tensor],
+          params: tuple[tuple[str, Any], ...] = ()) -> type[Module]:  # fmt: skip
+    def __init__(self: Module, *args: Any, reduction: str = "mean", **kwargs: Any) -> None:
+        Module.__init__(self)
+        values = dict(params)
+        for (key, _), value in zip(params, args):
+            values[key] = value
+        values.update(kwargs)
+        self.reduction = reduction
+        for key, value in values.items():
+            if isinstance(value, Tensor):
+                self.register_buffer(key, value)
+            else:
+                object.__setattr__(self, key, value)
+
+    def forward(self: Module, input: Tensor, target: Tensor) -> Tensor:
+        kwargs = {k: getattr(self, k) for k, _ in params}
+        return fn(input, target, reduction=self.reduction, **kwargs)
+
+    return type(name, (Module,), {"__init__": __init__, "forward": forward,
+                                  "__doc__": f"Same as `torch.nn.{name}`."})  # fmt: skip
+
+
+MSELoss = _loss("MSELoss", F.mse_loss)
+L1Loss = _loss("L1Loss", F.l1_loss)
+SmoothL1Loss = _loss("SmoothL1Loss", F.smooth_l1_loss, (("beta", 1.0),))
+HuberLoss = _loss("HuberLoss", F.huber_loss, (("delta", 1.0),))
+CrossEntropyLoss = _loss("CrossEntropyLoss", F.cross_entropy,
+                         (("weight", None), ("ignore_index", -100), ("label_smoothing", 0.0)))  # fmt: skip
+NLLLoss = _loss("NLLLoss", F.nll_loss, (("weight", None), ("ignore_index", -100)))
+BCELoss = _loss("BCELoss", F.binary_cross_entropy, (("weight", None),))
+BCEWithLogitsLoss = _loss("BCEWithLogitsLoss", F.binary_cross_entropy_with_logits,
+                          (("weight", None), ("pos_weight", None)))  # fmt: skip
+

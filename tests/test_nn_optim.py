@@ -1,0 +1,231 @@
+"""`nn` modules and `optim` against real torch: the same model (torch's initial weights
+loaded into ours), the same data, 50 optimiser steps; losses and final weights agree."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pytest
+from oracle import randn, same_in_both
+
+import autograd_grad as ag
+
+torch = pytest.importorskip("torch")
+
+
+def make_mlp(t: Any) -> Any:
+    nn = t.nn
+    return nn.Sequential(OrderedDict([("fc1", nn.Linear(4, 16)), ("act", nn.Tanh()),
+                                      ("fc2", nn.Linear(16, 16)), ("act2", nn.GELU()),
+                                      ("out", nn.Linear(16, 2))]))  # fmt: skip
+
+
+def twin_models(build: Any = make_mlp) -> tuple[Any, Any]:
+    """A torch model and ours holding torch's initial weights."""
+    torch.manual_seed(0)
+    theirs = build(torch)
+    ours = build(ag)
+    state = {k: ag.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
+    print(ours.load_state_dict(state))
+    return theirs, ours
+
+
+DATA_X = np.linspace(-2, 2, 32 * 4, dtype=np.float32).reshape(32, 4)
+DATA_Y = np.stack([np.sin(DATA_X.sum(1)), np.cos(DATA_X[:, 0])], 1).astype(np.float32)
+
+OPTIMIZERS = {
+    "sgd": lambda o, p: o.SGD(p, lr=0.05),
+    "sgd_momentum_nesterov_wd": lambda o, p: o.SGD(p, lr=0.05, momentum=0.9, nesterov=True,
+                                                   weight_decay=1e-3),
+    "adam": lambda o, p: o.Adam(p, lr=1e-2),
+    "adam_amsgrad_wd": lambda o, p: o.Adam(p, lr=1e-2, amsgrad=True, weight_decay=1e-2),
+    "adamw": lambda o, p: o.AdamW(p, lr=1e-2),
+    "rmsprop_centered_momentum": lambda o, p: o.RMSprop(p, lr=1e-3, momentum=0.5, centered=True),
+    "adagrad": lambda o, p: o.Adagrad(p, lr=0.05, lr_decay=1e-3),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_optimizer_trajectories_match_torch(name: str) -> None:
+    results = {}
+    for t, model in zip((torch, ag), twin_models()):
+        opt = OPTIMIZERS[name](t.optim, model.parameters())
+        x, y = t.tensor(DATA_X), t.tensor(DATA_Y)
+        losses = []
+        for _ in range(50):
+            opt.zero_grad()
+            loss = t.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        results[t.__name__] = (losses, {k: v.detach().numpy() for k, v in model.state_dict().items()})
+    (tl, tw), (ol, ow) = results["torch"], results["autograd_grad"]
+    np.testing.assert_allclose(ol, tl, rtol=2e-4, atol=1e-6)
+    for k in tw:
+        np.testing.assert_allclose(ow[k], tw[k], rtol=2e-3, atol=2e-5, err_msg=k)
+
+
+def test_lbfgs_strong_wolfe_matches_torch() -> None:
+    results = {}
+    for t, model in zip((torch, ag), twin_models()):
+        opt = t.optim.LBFGS(model.parameters(), lr=1, max_iter=10, line_search_fn="strong_wolfe")
+        x, y = t.tensor(DATA_X), t.tensor(DATA_Y)
+
+        def closure() -> Any:
+            opt.zero_grad()
+            loss = t.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            return loss
+
+        results[t.__name__] = [opt.step(closure).item() for _ in range(4)]
+    np.testing.assert_allclose(results["autograd_grad"], results["torch"], rtol=2e-3)
+
+
+def test_schedulers_match_torch() -> None:
+    def prog(t: Any) -> Any:
+        out = []
+        for make in (lambda o: t.optim.lr_scheduler.StepLR(o, 3, gamma=0.5),
+                     lambda o: t.optim.lr_scheduler.MultiStepLR(o, [2, 5], gamma=0.1),
+                     lambda o: t.optim.lr_scheduler.ExponentialLR(o, 0.9),
+                     lambda o: t.optim.lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.01),
+                     lambda o: t.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (e + 1))):  # fmt: skip
+            w = t.zeros(2, requires_grad=True)
+            opt = t.optim.SGD([w], lr=0.1)
+            sched = make(opt)
+            lrs = []
+            for _ in range(10):
+                w.sum().backward()
+                opt.step()
+                sched.step()
+                lrs.append(round(sched.get_last_lr()[0], 10))
+            out.append(lrs)
+        return out
+
+    same_in_both(prog)
+
+
+def test_module_api_like_torch() -> None:
+    def prog(t: Any) -> Any:
+        torch.manual_seed(0)
+        m = make_mlp(t)
+        names = [n for n, _ in m.named_parameters()]
+        shapes = [tuple(p.shape) for p in m.parameters()]
+        children = [type(c).__name__ for c in m.children()]
+        mods = [n for n, _ in m.named_modules()]
+        text = repr(m)
+        m.eval()
+        modes = [c.training for c in m.modules()]
+        m.train()
+        sd = list(m.state_dict().keys())
+        inc = m.load_state_dict(m.state_dict())
+        missing = m.load_state_dict(OrderedDict(list(m.state_dict().items())[:2]), strict=False)
+        p = m.fc1.weight
+        return (names, shapes, children, mods, text, modes, sd, repr(inc),
+                missing.missing_keys, type(p).__name__, p.is_leaf, p.requires_grad,
+                repr(t.nn.Parameter(t.ones(2))))  # fmt: skip
+
+    same_in_both(prog)
+
+
+def test_load_state_dict_errors() -> None:
+    def prog(t: Any) -> Any:
+        m = t.nn.Linear(3, 2)
+        bad = {"weight": t.zeros(2, 4), "bias": t.zeros(2), "extra": t.zeros(1)}
+        try:
+            m.load_state_dict(bad)
+        except RuntimeError as e:
+            return str(e)
+        return None
+
+    same_in_both(prog)
+
+
+def test_modules_forward_and_grads_match() -> None:
+    def build(t: Any) -> Any:
+        nn = t.nn
+        return nn.ModuleDict({
+            "norm": nn.LayerNorm(4), "lin": nn.Linear(4, 3, bias=False),
+            "leaky": nn.LeakyReLU(0.2), "soft": nn.Softplus(beta=2.0), "relu": nn.ReLU(),
+            "silu": nn.SiLU(), "elu": nn.ELU(), "sig": nn.Sigmoid(), "id": nn.Identity(),
+            "flat": nn.Flatten(), "bil": nn.Bilinear(4, 4, 2)})  # fmt: skip
+
+    theirs, ours = twin_models(build)
+    outs = {}
+    for t, m in ((torch, theirs), (ag, ours)):
+        x = t.tensor(DATA_X[:8], requires_grad=True)
+        h = m["norm"](x)
+        y = m["lin"](m["leaky"](h)) + m["soft"](h)[:, :3] + m["relu"](h)[:, :3]
+        y = y + m["silu"](h)[:, :3] + m["elu"](h)[:, :3] + m["sig"](m["id"](h))[:, :3]
+        y = m["flat"](y.reshape(8, 3, 1)) + m["bil"](h, x)[:, :1]
+        loss = y.pow(2).sum()
+        grads = t.autograd.grad(loss, [x, *m.parameters()])
+        outs[t.__name__] = [loss.detach().numpy()] + [g.numpy() for g in grads]
+    for a, b in zip(outs["autograd_grad"], outs["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)  # sums of ~1e3: float32
+
+
+def test_losses_match() -> None:
+    def prog(t: Any, a: Any, b: Any) -> Any:
+        nn = t.nn
+        target = t.tensor([0, 2, 1])
+        return (nn.MSELoss()(a, b), nn.L1Loss(reduction="sum")(a, b), nn.SmoothL1Loss(beta=0.5)(a, b),
+                nn.HuberLoss(delta=0.3)(a, b), nn.CrossEntropyLoss()(a, target),
+                nn.CrossEntropyLoss(label_smoothing=0.1)(a, target),
+                nn.NLLLoss()(a.log_softmax(1), target), nn.BCEWithLogitsLoss()(a, b.sigmoid()),
+                nn.BCELoss()(a.sigmoid(), b.sigmoid()))  # fmt: skip
+
+    same_in_both(prog, randn(3, 4, seed=1), randn(3, 4, seed=2, requires_grad=False))
+
+
+def test_dropout_and_embedding() -> None:
+    ag.manual_seed(0)
+    drop = ag.nn.Dropout(0.25)
+    x = ag.ones(2000)
+    y = drop(x)
+    kept = (y != 0).float().mean().item()
+    assert 0.7 < kept < 0.8
+    assert set(np.unique(y.numpy()).tolist()) <= {0.0, float(np.float32(1) / np.float32(0.75))}
+    drop.eval()
+    assert drop(x) is x
+    emb = ag.nn.Embedding(10, 3, padding_idx=0)
+    out = emb(ag.tensor([[0, 3], [3, 9]]))
+    assert tuple(out.shape) == (2, 2, 3) and out[0, 0].abs().sum().item() == 0
+    out.sum().backward()
+    assert emb.weight.grad[3].tolist() == [2.0, 2.0, 2.0]
+
+
+def test_init_functions_follow_torch_formulas() -> None:
+    init = ag.nn.init
+    w = ag.empty(400, 300)
+    init.kaiming_uniform_(w, a=5 ** 0.5)
+    bound = 1 / 300 ** 0.5
+    assert w.abs().max().item() <= bound and w.abs().max().item() > 0.95 * bound
+    init.xavier_normal_(w)
+    assert abs(w.std().item() - (2 / 700) ** 0.5) < 0.002
+    assert init.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain("leaky_relu", 0.2)
+    init.constant_(w, 0.5)
+    assert w.eq(0.5).all().item()
+    with pytest.raises(ValueError, match="Fan in and fan out can not be computed"):
+        init.xavier_uniform_(ag.empty(3))
+
+
+def test_functional_call_style_meta_learning() -> None:
+    # MAML's inner step written with autograd.grad(create_graph=True) through modules.
+    results = {}
+    for t, model in zip((torch, ag), twin_models()):
+        x, y = t.tensor(DATA_X), t.tensor(DATA_Y)
+        params = list(model.parameters())
+        loss = t.nn.functional.mse_loss(model(x), y)
+        grads = t.autograd.grad(loss, params, create_graph=True)
+        fast = [p - 0.1 * g for p, g in zip(params, grads)]
+        h = t.tanh(t.nn.functional.linear(x, fast[0], fast[1]))
+        h = t.nn.functional.gelu(t.nn.functional.linear(h, fast[2], fast[3]))
+        outer = t.nn.functional.mse_loss(t.nn.functional.linear(h, fast[4], fast[5]), y)
+        meta = t.autograd.grad(outer, params)
+        results[t.__name__] = [outer.item()] + [g.numpy() for g in meta]
+    for a, b in zip(results["autograd_grad"], results["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
