@@ -8,8 +8,9 @@ Each transform turns the torch-style function into a pure function of arrays (Se
 their messages are torch's (torch/_functorch/eager_transforms.py, vmap.py).
 
 Deviations: tensors a function reads from its closure are constants of the transform
-(pass them as arguments to differentiate or batch them); `functional_call` waits for
-`nn.Module`; `chunk_size` is accepted and ignored (XLA batches the whole call).
+(pass them as arguments to differentiate or batch them: `functional_call` is how a module's
+parameters become arguments); `chunk_size` is accepted and ignored (XLA batches the whole
+call).
 
 >>> import autograd_grad as torch
 >>> from autograd_grad.func import grad, vmap
@@ -31,7 +32,8 @@ from . import _creation
 from ._bridge import apply, is_tensor, to_arrays, to_tensors
 from ._tensor import Tensor
 
-__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
+           "vjp", "vmap"]
 
 
 # --- running a JAX transform of a torch-style function -----------------------------------
@@ -407,3 +409,47 @@ def _check_outputs(name: str, out: Any) -> Any:
                 f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(leaf)}. "
                 "Did you mean to set out_dims= to None for output?")
     return out
+
+
+# --- functional_call -----------------------------------------------------------------------
+
+def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = None,
+                    kwargs: dict[str, Any] | None = None, *, tie_weights: bool = True,
+                    strict: bool = False) -> Any:  # fmt: skip
+    """Same as `torch.func.functional_call`: `module(*args, **kwargs)` with its parameters
+    and buffers replaced, for the call only, by the tensors given by name (one dict or a
+    sequence of dicts), so `grad(lambda p, x: functional_call(model, p, (x,)))` works."""
+    dicts = parameter_and_buffer_dicts
+    if isinstance(dicts, dict):
+        merged = dict(dicts)
+    else:
+        merged = {}
+        for d in dicts:
+            for key, value in d.items():
+                if key in merged:
+                    raise ValueError(f"{key} appeared in multiple dictionaries; behavior of "
+                                     "functional call is ambiguous")  # fmt: skip
+                merged[key] = value
+    if strict:
+        names = {n for n, _ in module.named_parameters()} | {n for n, _ in module.named_buffers()}
+        missing = sorted(names - set(merged))
+        unexpected = sorted(set(merged) - names)
+        if missing or unexpected:
+            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}: "
+                               f"missing {missing}, unexpected {unexpected}")  # fmt: skip
+    saved = []
+    try:
+        for name, value in merged.items():
+            path, _, leaf = name.rpartition(".")
+            owner = module.get_submodule(path)
+            store = owner._parameters if leaf in owner._parameters else owner._buffers
+            saved.append((store, leaf, store.get(leaf)))
+            store[leaf] = value
+        if args is None:
+            args = ()
+        elif not isinstance(args, tuple):
+            args = (args,)
+        return module(*args, **(kwargs or {}))
+    finally:
+        for store, leaf, old in reversed(saved):
+            store[leaf] = old

@@ -229,3 +229,44 @@ def test_functional_call_style_meta_learning() -> None:
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
+
+
+def test_functional_call_per_sample_grads_match_torch() -> None:
+    results = {}
+    for t, model in zip((torch, ag), twin_models()):
+        params = {k: v.detach() for k, v in model.named_parameters()}
+
+        def loss(p: Any, xi: Any, yi: Any) -> Any:
+            out = t.func.functional_call(model, p, (xi.unsqueeze(0),))
+            return t.nn.functional.mse_loss(out, yi.unsqueeze(0))
+
+        g = t.func.vmap(t.func.grad(loss), in_dims=(None, 0, 0))(params, t.tensor(DATA_X),
+                                                                    t.tensor(DATA_Y))  # fmt: skip
+        results[t.__name__] = {k: v.numpy() for k, v in g.items()}
+        assert model.fc1.weight.requires_grad  # the module's own parameters are back
+    assert list(results["autograd_grad"]) == list(results["torch"])
+    for k, v in results["torch"].items():
+        np.testing.assert_allclose(results["autograd_grad"][k], v, rtol=1e-4, atol=1e-6)
+
+
+def test_save_load_round_trip(tmp_path: Any) -> None:
+    model = make_mlp(ag)
+    path = tmp_path / "model.pt"
+    ag.save({"model": model.state_dict(), "step": 3, "x": ag.ones(2, requires_grad=True)}, path)
+    loaded = ag.load(path)
+    assert loaded["step"] == 3 and loaded["x"].requires_grad
+    other = make_mlp(ag)
+    other.load_state_dict(loaded["model"])
+    for a, b in zip(model.parameters(), other.parameters()):
+        assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def test_dataloader_batches() -> None:
+    x, y = ag.arange(10.0).reshape(10, 1), ag.arange(10)
+    loader = ag.utils.data.DataLoader(ag.utils.data.TensorDataset(x, y), batch_size=4)
+    batches = [(bx.shape, by.tolist()) for bx, by in loader]
+    assert len(loader) == 3 and batches[-1][1] == [8, 9] and tuple(batches[0][0]) == (4, 1)
+    ag.manual_seed(1)
+    shuffled = [by.tolist() for _, by in ag.utils.data.DataLoader(
+        ag.utils.data.TensorDataset(x, y), batch_size=5, shuffle=True, drop_last=True)]
+    assert sorted(sum(shuffled, [])) == list(range(10)) and shuffled != [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]

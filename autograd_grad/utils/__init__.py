@@ -1,0 +1,3 @@
+"""Same as `torch.utils` (the `data` part)."""
+
+from . import data as data
