@@ -96,15 +96,42 @@ def remember(cache: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> No
 
 def compiled_on_repeat(cache: OrderedDict[Hashable, Any], key: Hashable,
                        make: Callable[[], Callable[..., Any]]) -> Callable[..., Any]:  # fmt: skip
-    """The function for `key`: staged (no compiling) on first sight, `jax.jit` after."""
+    """The function for `key`. See Note [Compile on repeat] in _engine.py: a small program
+    seen once runs op by op; a large one, or one seen before, runs `jax.jit`-compiled."""
     if key not in cache:
-        remember(cache, key, None)
-        return staged(make())
+        return _first_sight(cache, key, make())
     fn = cache[key]
     if fn is None:
         fn = jax.jit(make())
     remember(cache, key, fn)
     return fn
+
+
+# Note [First sight]: evaluating a jaxpr op by op costs no whole-program compile, but JAX
+# compiles every primitive it has not run at that shape before; past a few dozen equations
+# (a create_graph vjp, a training step) those small compiles cost more than compiling the
+# whole program once. So a program this large is compiled at first sight, from the jaxpr the
+# first trace made, and cached.
+FIRST_SIGHT_COMPILE_EQNS = 48
+
+
+def _first_sight(cache: OrderedDict[Hashable, Any], key: Hashable,
+                 fn: Callable[..., Any]) -> Callable[..., Any]:  # fmt: skip
+    def run(*args: Any) -> tuple[Array, ...]:
+        closed = jax.make_jaxpr(fn)(*args)
+        leaves = jax.tree_util.tree_leaves(args)
+        if len(closed.jaxpr.eqns) < FIRST_SIGHT_COMPILE_EQNS:
+            remember(cache, key, None)
+            return tuple(jax_core.jaxpr_as_fun(closed)(*leaves))
+        compiled = jax.jit(jax_core.jaxpr_as_fun(closed))
+
+        def from_jaxpr(*call_args: Any) -> tuple[Array, ...]:
+            return tuple(compiled(*jax.tree_util.tree_leaves(call_args)))
+
+        remember(cache, key, from_jaxpr)
+        return tuple(compiled(*leaves))
+
+    return run
 
 
 def staged(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -6,6 +6,7 @@ import pathlib
 import re
 import runpy
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -31,7 +32,13 @@ def test_example_prints_the_same_under_torch(path: pathlib.Path,
     source = re.sub(r"^import autograd_grad as torch$", "import torch", path.read_text(), flags=re.M)
     source = re.sub(r"^from autograd_grad\.", "from torch.", source, flags=re.M)
     exec(compile(source, str(path), "exec"), {"__name__": "__main__"})  # noqa: S102
-    assert ours == capsys.readouterr().out
+    theirs = capsys.readouterr().out
+    # The same text; numbers equal to float32 round-off accumulated over a training run.
+    number = r"-?\d+\.\d+(?:e[-+]\d+)?"
+    assert re.sub(number, "#", ours) == re.sub(number, "#", theirs), (ours, theirs)
+    a = [float(v) for v in re.findall(number, ours)]
+    b = [float(v) for v in re.findall(number, theirs)]
+    np.testing.assert_allclose(a, b, rtol=5e-3, atol=1e-3, err_msg=f"{ours}\n{theirs}")
 
 
 def test_readme_quick_start_runs() -> None:

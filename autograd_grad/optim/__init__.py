@@ -219,17 +219,19 @@ class Adam(Optimizer):
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                step = state["step"].item()
+                # torch's capturable form: the step count stays a tensor, so no Python number
+                # changes from step to step and the update's program repeats (and compiles).
+                step = state["step"]
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = math.sqrt(bias_correction2)
+                step_size_neg = (lr / bias_correction1).neg()
+                bias_correction2_sqrt = bias_correction2.sqrt()
+                second = exp_avg_sq
                 if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = state["max_exp_avg_sq"].maximum(exp_avg_sq)
-                    denom = (state["max_exp_avg_sq"].sqrt() / bias_correction2_sqrt).add_(eps)
-                else:
-                    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-                p.addcdiv_(exp_avg, denom, value=-step_size)
+                    second = state["max_exp_avg_sq"] = state["max_exp_avg_sq"].maximum(exp_avg_sq)
+                denom = (second.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
+                    eps / step_size_neg)  # fmt: skip
+                p.addcdiv_(exp_avg, denom)
         return loss
 
 
