@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -35,6 +35,15 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
     if isinstance(x, (Tensor, GradientEdge)):
         return (x,)
     return tuple(x)
+
+
+def _tensor_or_tensors(grads: Any, length: int) -> tuple[Any, ...]:
+    """torch's `_tensor_or_tensors_to_tuple`: None for every output, one Tensor, or a sequence."""
+    if grads is None:
+        return (None,) * length
+    if isinstance(grads, Tensor):
+        return (grads,)
+    return tuple(grads)
 
 
 def _out_meta(out: Tensor | GradientEdge) -> tuple[Size, Any]:
@@ -134,13 +143,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if not only_inputs:
         warnings.warn(_errors.ONLY_INPUTS_DEPRECATED, FutureWarning, stacklevel=2)
 
-    if grad_outputs is None:
-        grads_in: tuple[Any, ...] = (None,) * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
-        grads_in = (grad_outputs,)
-    else:
-        grads_in = tuple(grad_outputs)
-    grads = _make_grads(outputs, grads_in, is_grads_batched)
+    grads = _make_grads(outputs, _tensor_or_tensors(grad_outputs, len(outputs)),
+                        is_grads_batched)  # fmt: skip
     if retain_graph is None:
         retain_graph = create_graph
     if is_grads_batched:
@@ -189,13 +193,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     if inputs is not None and len(inputs_tuple) == 0:
         raise RuntimeError(_errors.BACKWARD_EMPTY_INPUTS)
     outputs = (tensors,) if isinstance(tensors, (Tensor, GradientEdge)) else tuple(tensors)
-    if grad_tensors is None:
-        grads_in: tuple[Any, ...] = (None,) * len(outputs)
-    elif isinstance(grad_tensors, Tensor):
-        grads_in = (grad_tensors,)
-    else:
-        grads_in = tuple(grad_tensors)
-    grads = _make_grads(outputs, grads_in, False)
+    grads = _make_grads(outputs, _tensor_or_tensors(grad_tensors, len(outputs)), False)
     if retain_graph is None:
         retain_graph = create_graph
     accumulate(outputs, grads, retain_graph, create_graph, inputs_tuple)
@@ -276,9 +274,13 @@ def _zeros_like(x: Tensor, requires_grad: bool) -> Tensor:
 # --- the engine ----------------------------------------------------------------------------
 
 def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_graph: bool,
-                 create_graph: bool, inputs: Sequence[Any], allow_unused: bool,
-                 batched: bool, values_given: bool = False) -> tuple[Tensor | None, ...]:  # fmt: skip
+                 create_graph: bool, inputs: Sequence[Any], allow_unused: bool, batched: bool,
+                 values_given: bool = False) -> tuple[Tensor | None, ...]:  # fmt: skip
     """The engine (torch: python_engine.cpp `THPEngine_run_backward` + engine.cpp).
+
+    `values_given`: `inputs` are Values, from backward() (`accumulate`), where a retained
+    tensor's gradient is the one after its hooks; from autograd.grad they are Tensors or
+    GradientEdges (See `_hooked_gradients`' capture_raw).
 
     Every check runs before anything is computed or freed, so an error leaves the graph as
     it was. (torch frees the graph before its unused-input error; we keep it usable.)"""

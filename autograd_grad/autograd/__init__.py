@@ -74,6 +74,8 @@ def autograd_set_grad_mode(enabled: bool) -> None:
     _mode.enabled = bool(enabled)
 
 
-__all__ = ["Function", "detect_anomaly", "gradcheck", "gradgradcheck", "set_detect_anomaly", "autograd_backward", "autograd_function", "autograd_set_grad_mode", "with_enable_grad", "with_no_grad",
-           "autograd_grad", "backward", "enable_grad", "functional", "grad", "graph", "inference_mode", "no_grad",
-           "set_grad_enabled"]  # fmt: skip
+__all__ = ["Function", "autograd_backward", "autograd_function", "autograd_grad",
+           "autograd_set_grad_mode", "backward", "detect_anomaly", "enable_grad", "functional",
+           "grad", "gradcheck", "gradgradcheck", "graph", "inference_mode", "no_grad",
+           "set_detect_anomaly", "set_grad_enabled", "with_enable_grad",
+           "with_no_grad"]  # fmt: skip

@@ -55,6 +55,18 @@ class Parameter(Tensor):
         return (Parameter, (Tensor._from_array(self._value.data), self.requires_grad))
 
 
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """torch's zero_grad (Module's and Optimizer's): `.grad` to None, or detached and zeroed."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad = p.grad.detach()
+            p.grad.zero_()
+
+
 def _addindent(text: str, spaces: int) -> str:
     lines = text.split("\n")
     if len(lines) == 1:
@@ -221,7 +233,8 @@ class Module:
                 yield module_prefix + ("." if module_prefix else "") + k, v
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:  # fmt: skip
+                         remove_duplicate: bool = True,
+                         ) -> Iterator[tuple[str, Parameter]]:  # fmt: skip
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                    remove_duplicate)  # fmt: skip
 
@@ -286,14 +299,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad = p.grad.detach()
-                p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         for module in self.children():
@@ -819,7 +825,8 @@ L1Loss = _loss("L1Loss", F.l1_loss)
 SmoothL1Loss = _loss("SmoothL1Loss", F.smooth_l1_loss, (("beta", 1.0),))
 HuberLoss = _loss("HuberLoss", F.huber_loss, (("delta", 1.0),))
 CrossEntropyLoss = _loss("CrossEntropyLoss", F.cross_entropy,
-                         (("weight", None), ("ignore_index", -100), ("label_smoothing", 0.0)))  # fmt: skip
+                         (("weight", None), ("ignore_index", -100),
+                          ("label_smoothing", 0.0)))  # fmt: skip
 NLLLoss = _loss("NLLLoss", F.nll_loss, (("weight", None), ("ignore_index", -100)))
 BCELoss = _loss("BCELoss", F.binary_cross_entropy, (("weight", None),))
 BCEWithLogitsLoss = _loss("BCEWithLogitsLoss", F.binary_cross_entropy_with_logits,

@@ -68,15 +68,9 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = p.grad.detach()
-                    p.grad.zero_()
+        from ..nn.modules import zero_grads
+
+        zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     def state_dict(self) -> dict[str, Any]:
         index = {}
@@ -316,7 +310,8 @@ class Adagrad(Optimizer):
         _check("epsilon value", eps)
         super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "eps": eps,
                                   "weight_decay": weight_decay, "maximize": maximize,
-                                  "initial_accumulator_value": initial_accumulator_value})  # fmt: skip
+                                  "initial_accumulator_value":
+                                  initial_accumulator_value})  # fmt: skip
 
     @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
