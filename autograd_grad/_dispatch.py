@@ -6,6 +6,7 @@ import inspect
 from typing import Any
 
 import jax
+import numpy as np
 
 from . import _device, _dtype, _errors, _lazy
 from ._core import Node, Recipe, Value, is_grad_enabled
@@ -23,23 +24,27 @@ def _promoted(opdef: OpDef, args: list[Any]) -> list[Any]:
     """Positional array/number operands cast to the op's result dtype."""
     if opdef.promote == NONE:
         return args
-    operands = [a for a in args if isinstance(a, (jax.Array, *_NUMBER))]
+    operands = [a for a in args if isinstance(a, (jax.Array, *_NUMBER, _dtype.Weak))]
     if not operands:  # operands inside a list (cat): the implementation promotes them
         return args
     d = _dtype.result_type(*operands)
     if opdef.promote == FLOAT:
         d = _dtype.to_float(d)
-    return [_dtype.cast(a, d) if isinstance(a, (jax.Array, *_NUMBER)) else a for a in args]
+    return [_dtype.cast(a, d) if isinstance(a, (jax.Array, *_NUMBER, _dtype.Weak)) else a
+            for a in args]  # fmt: skip
 
 
-def make_call(opdef: OpDef, treedef: Any, leaves: list[Any], tensor_pos: list[int]) -> Any:
-    """The op as a pure function of its tensor operands' arrays."""
+def make_call(opdef: OpDef, treedef: Any, leaves: list[Any], tensor_pos: list[int],
+              numbers: dict[int, type] | None = None) -> Any:  # fmt: skip
+    """The op as a pure function of its operands' arrays: the tensors', then the dynamic
+    numbers' (`numbers`: position -> Python type; See Note [Dynamic numbers])."""
     default = _dtype.get_default_dtype()
 
     def call(*arrays: Any) -> Any:
         filled = list(leaves)
         for pos, a in zip(tensor_pos, arrays):
-            filled[pos] = a
+            filled[pos] = a if numbers is None or pos not in numbers else _dtype.Weak(
+                a, numbers[pos])  # fmt: skip
         args, kwargs = jax.tree_util.tree_unflatten(treedef, filled)
         if _dtype.get_default_dtype() is default:
             return opdef.impl(*_promoted(opdef, list(args)), **kwargs)
@@ -49,6 +54,28 @@ def make_call(opdef: OpDef, treedef: Any, leaves: list[Any], tensor_pos: list[in
             return opdef.impl(*_promoted(opdef, list(args)), **kwargs)
 
     return call
+
+
+# Note [Dynamic numbers]: a Python number that changes from step to step (a learning rate,
+# Adam's bias corrections, L-BFGS's step sizes) would make a new signature, and so a new
+# program, for every value, if it were a static argument. For the arithmetic ops that take
+# numbers as operands (their OpDef says `dynamic_numbers`), a float, int or complex operand
+# is instead a 0-d float64/int64/complex128 array, a recipe input like a tensor's array, that
+# reaches the implementation as `_dtype.Weak`: it promotes as the Python number (weakly),
+# and casting it rounds, overflows and wraps as casting the number does. Bools, and numbers
+# of every other op (exponents, bounds, dims), stay static.
+_DYNAMIC_TYPES = (int, float, complex)
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def _dynamic_numbers(leaves: list[Any]) -> dict[int, type]:
+    """Positions of the numbers that become program arguments, and their Python types."""
+    out = {}
+    for i, leaf in enumerate(leaves):
+        kind = type(leaf)
+        if kind in _DYNAMIC_TYPES and (kind is not int or _INT64[0] <= leaf <= _INT64[1]):
+            out[i] = kind
+    return out
 
 
 def _static_key(leaf: Any) -> Any:
@@ -184,8 +211,16 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
     static = list(leaves)
     for i in tensor_pos:
         static[i] = None
-    call = make_call(opdef, treedef, static, tensor_pos)
-    signature = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(tensor_pos),
+    numbers = _dynamic_numbers(leaves) if opdef.dynamic_numbers else None
+    if numbers:
+        arg_pos = tensor_pos + list(numbers)
+        values = values + tuple(Value(np.asarray(leaves[i])) for i in numbers)
+        for i, kind in numbers.items():
+            static[i] = ("dynamic number", kind)
+    else:
+        arg_pos, numbers = tensor_pos, None
+    call = make_call(opdef, treedef, static, arg_pos, numbers)
+    signature = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(arg_pos),
                  out_dtype, grad_fn, _dtype.get_default_dtype(),
                  tuple((v.shape, v.dtype) for v in values))  # fmt: skip
     sig = _signatures.get(signature)

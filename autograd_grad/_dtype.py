@@ -185,6 +185,18 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     return higher
 
 
+class Weak:
+    """A Python number that reaches an op as a 0-d array (a program argument, so a new value
+    needs no new program) but promotes as the Python number it was. See Note [Dynamic numbers]
+    in _dispatch.py."""
+
+    __slots__ = ("array", "type")
+
+    def __init__(self, array: Any, type: type) -> None:  # noqa: A002
+        self.array = array
+        self.type = type
+
+
 def scalar_dtype(x: Any) -> dtype:
     """The dtype a Python number takes when it stands alone (torch.tensor(3.) is float32)."""
     if isinstance(x, bool):
@@ -208,6 +220,8 @@ def result_type(*operands: Any) -> dtype:
             continue
         if isinstance(x, (bool, int, float, complex)):
             k, d = 2, scalar_dtype(x)
+        elif isinstance(x, Weak):
+            k, d = 2, scalar_dtype(x.type())
         else:
             k, d = (0 if x.ndim > 0 else 1), from_np(x.dtype)
         classes[k] = d if classes[k] is None else promote_types(classes[k], d)  # type: ignore[arg-type]
@@ -248,6 +262,17 @@ def to_device(array: Any) -> jax.Array:
 
 def cast(x: Any, d: dtype) -> jax.Array:
     """An operand as an array of dtype `d` (Python numbers included)."""
+    if isinstance(x, Weak):
+        # Casting the float64/int64/complex128 array rounds, overflows to inf and wraps
+        # integers as casting the Python number does below (numpy would warn: it is torch's
+        # behaviour, so silently).
+        a = x.array
+        if jnp.iscomplexobj(a) and not d.is_complex:
+            a = a.real
+        if isinstance(a, np.ndarray):
+            with np.errstate(all="ignore"):
+                return a.astype(d.np)
+        return a.astype(d.np)
     if isinstance(x, (bool, int, float, complex)):
         if type(x) is float and d.is_floating_point and d.itemsize < 8 and math.isfinite(x) and (
                 abs(x) > _FLOAT_MAX[d.name]):  # fmt: skip

@@ -50,6 +50,9 @@ class OpDef:
     # torch records this op's node as NotImplemented: grad through it raises
     # "derivative for aten::<no_derivative> is not implemented".
     no_derivative: str | None = None
+    # Python numbers among the operands are program arguments, not static: See Note
+    # [Dynamic numbers] in _dispatch.py.
+    dynamic_numbers: bool = False
 
     def node_saves(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
         """Whether this call's node keeps tensors (x[0] does not, x[[0, 1]] does)."""
@@ -73,7 +76,8 @@ def op(name: str, *, grad_fn: str | Callable[..., str] | None,
        operators: tuple[str, ...] = (), namespaces: tuple[str, ...] = ("torch",),
        aliases: tuple[str, ...] = (), multi_output: bool = False,
        opinfo: OpInfoTest | None = OpInfoTest(),
-       no_derivative: str | None = None) -> Callable[[Callable[..., Any]], OpDef]:  # fmt: skip
+       no_derivative: str | None = None,
+       dynamic_numbers: bool = False) -> Callable[[Callable[..., Any]], OpDef]:  # fmt: skip
     """Register an op. `method=True` makes a Tensor method of the same name.
     A `grad_fn` of NOT_IMPLEMENTED makes `no_derivative` default to the op's name."""
 
@@ -83,7 +87,8 @@ def op(name: str, *, grad_fn: str | Callable[..., str] | None,
         method_name = name if method is True else (method or None)
         missing = no_derivative or (name if grad_fn == NOT_IMPLEMENTED else None)
         opdef = OpDef(name, impl, grad_fn, saves, promote, method_name, inplace, operators,
-                      namespaces, aliases, multi_output, opinfo, missing)  # fmt: skip
+                      namespaces, aliases, multi_output, opinfo, missing,
+                      dynamic_numbers)  # fmt: skip
         OPS[name] = opdef
         return opdef
 

@@ -17,7 +17,7 @@ _NUMBER = (bool, int, float, complex)
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return () if isinstance(x, _NUMBER) else tuple(x.shape)
+    return () if isinstance(x, (*_NUMBER, _dtype.Weak)) else tuple(x.shape)
 
 
 def _check_broadcast(*xs: Any) -> None:
@@ -30,19 +30,22 @@ def _check_broadcast(*xs: Any) -> None:
 
 def _binary(name: str, fn: Any, grad_fn: str, *, saves: bool = True, promote: str = BINARY,
             operators: tuple[str, ...] = (), inplace: bool = True, aliases: tuple[str, ...] = (),
-            opinfo: OpInfoTest | None = OpInfoTest()) -> None:  # fmt: skip
+            opinfo: OpInfoTest | None = OpInfoTest(),
+            dynamic_numbers: bool = False) -> None:  # fmt: skip
     def impl(input: Array, other: Array) -> Array:
         _check_broadcast(input, other)
         return fn(input, other)
 
     impl.__name__ = name
     op(name, grad_fn=grad_fn, saves=saves, promote=promote, operators=operators,
-       inplace=f"{name}_" if inplace else None, aliases=aliases, opinfo=opinfo)(impl)  # fmt: skip
+       inplace=f"{name}_" if inplace else None, aliases=aliases, opinfo=opinfo,
+       dynamic_numbers=dynamic_numbers)(impl)  # fmt: skip
 
 
 # --- arithmetic --------------------------------------------------------------
 
-@op("add", grad_fn="AddBackward0", saves=False, inplace="add_", operators=("__add__", "__radd__"))
+@op("add", grad_fn="AddBackward0", saves=False, inplace="add_", operators=("__add__", "__radd__"),
+    dynamic_numbers=True)  # fmt: skip
 def add(input: Array, other: Array, *, alpha: Any = 1) -> Array:
     _check_broadcast(input, other)
     d = _dtype.result_type(input, other)
@@ -55,7 +58,7 @@ def _sub_name(input: Any, other: Any, *, alpha: Any = 1) -> str:
 
 
 @op("sub", grad_fn=_sub_name, saves=False, inplace="sub_", operators=("__sub__",),
-    aliases=("subtract",))  # fmt: skip
+    aliases=("subtract",), dynamic_numbers=True)  # fmt: skip
 def sub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
     _check_broadcast(input, other)
     d = _dtype.result_type(input, other)
@@ -68,13 +71,14 @@ def sub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
 
 
 @op("rsub", grad_fn=lambda input, other, *, alpha=1: "RsubBackward0" if hasattr(
-    other, "shape") else "RsubBackward1", saves=False, method="__rsub__")  # fmt: skip
+    other, "shape") else "RsubBackward1", saves=False, method="__rsub__",
+    dynamic_numbers=True)  # fmt: skip
 def rsub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
     return sub.impl(other, input, alpha=alpha)
 
 
 _binary("mul", jnp.multiply, "MulBackward0", operators=("__mul__", "__rmul__"),
-        aliases=("multiply",))  # fmt: skip
+        aliases=("multiply",), dynamic_numbers=True)  # fmt: skip
 
 
 def _div_name(input: Any, other: Any, *, rounding_mode: str | None = None) -> str:
@@ -84,7 +88,7 @@ def _div_name(input: Any, other: Any, *, rounding_mode: str | None = None) -> st
 
 
 @op("div", grad_fn=_div_name, inplace="div_", operators=("__truediv__",),
-    aliases=("divide", "true_divide"))  # fmt: skip
+    aliases=("divide", "true_divide"), dynamic_numbers=True)  # fmt: skip
 def div(input: Array, other: Array, *, rounding_mode: str | None = None) -> Array:
     _check_broadcast(input, other)
     d = _dtype.result_type(input, other)
@@ -523,7 +527,7 @@ def where(condition: Array, input: Any, other: Any) -> Array:
 
 
 @op("lerp", grad_fn=lambda input, end, weight: "LerpBackward1" if hasattr(weight, "shape") else (
-    "LerpBackward0"), promote=BINARY, inplace="lerp_")  # fmt: skip
+    "LerpBackward0"), promote=BINARY, inplace="lerp_", dynamic_numbers=True)  # fmt: skip
 def lerp(input: Array, end: Array, weight: Any) -> Array:
     _check_broadcast(input, end, weight)
     return input + weight * (end - input)
@@ -567,7 +571,8 @@ def i0(input: Array) -> Array:
 _binary("logaddexp2", jnp.logaddexp2, "Logaddexp2Backward0", promote=FLOAT, inplace=False)
 
 
-@op("addcmul", grad_fn="AddcmulBackward0", promote=BINARY, inplace="addcmul_")
+@op("addcmul", grad_fn="AddcmulBackward0", promote=BINARY, inplace="addcmul_",
+    dynamic_numbers=True)  # fmt: skip
 def addcmul(input: Array, tensor1: Array, tensor2: Array, *, value: Any = 1) -> Array:
     _check_broadcast(input, tensor1, tensor2)
     product = tensor1 * tensor2
@@ -576,7 +581,8 @@ def addcmul(input: Array, tensor1: Array, tensor2: Array, *, value: Any = 1) -> 
     return input + product
 
 
-@op("addcdiv", grad_fn="AddcdivBackward0", promote=BINARY, inplace="addcdiv_")
+@op("addcdiv", grad_fn="AddcdivBackward0", promote=BINARY, inplace="addcdiv_",
+    dynamic_numbers=True)  # fmt: skip
 def addcdiv(input: Array, tensor1: Array, tensor2: Array, *, value: Any = 1) -> Array:
     _check_broadcast(input, tensor1, tensor2)
     if not jnp.issubdtype(tensor1.dtype, jnp.inexact):
