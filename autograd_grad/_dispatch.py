@@ -60,22 +60,36 @@ def make_call(opdef: OpDef, treedef: Any, leaves: list[Any], tensor_pos: list[in
 # Adam's bias corrections, L-BFGS's step sizes) would make a new signature, and so a new
 # program, for every value, if it were a static argument. For the arithmetic ops that take
 # numbers as operands (their OpDef says `dynamic_numbers`), a float, int or complex operand
-# is instead a 0-d float64/int64/complex128 array, a recipe input like a tensor's array, that
-# reaches the implementation as `_dtype.Weak`: it promotes as the Python number (weakly),
-# and casting it rounds, overflows and wraps as casting the number does. Bools, and numbers
-# of every other op (exponents, bounds, dims), stay static.
+# whose value has changed at its place is instead a 0-d float64/int64/complex128 array, a
+# recipe input like a tensor's array, that reaches the implementation as `_dtype.Weak`: it
+# promotes as the Python number (weakly), and casting it rounds, overflows and wraps as
+# casting the number does. Numbers that never change stay constants; bools, and numbers of
+# every other op (exponents, bounds, dims), are always static.
 _DYNAMIC_TYPES = (int, float, complex)
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
-def _dynamic_numbers(leaves: list[Any]) -> dict[int, type]:
-    """Positions of the numbers that become program arguments, and their Python types."""
-    out = {}
+# A number stays static (a constant XLA folds in) until the same op, at the same place in
+# the same signature, sees another value: from then on that place is a program argument.
+# value-free signature -> the values first seen, or None once they have changed.
+_number_values: dict[Any, tuple[Any, ...] | None] = {}
+_UNSEEN = object()
+
+
+def _number_key(x: Any) -> Any:
+    return x.hex() if type(x) is float else x  # -0.0 and 0.0 differ, nan equals itself
+
+
+def _numbers(leaves: list[Any]) -> dict[int, type] | None:
+    """The positions of the numbers that may be program arguments, and their Python types."""
+    found = None
     for i, leaf in enumerate(leaves):
         kind = type(leaf)
         if kind in _DYNAMIC_TYPES and (kind is not int or _INT64[0] <= leaf <= _INT64[1]):
-            out[i] = kind
-    return out
+            if found is None:
+                found = {}
+            found[i] = kind
+    return found
 
 
 def _static_key(leaf: Any) -> Any:
@@ -211,18 +225,37 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
     static = list(leaves)
     for i in tensor_pos:
         static[i] = None
-    numbers = _dynamic_numbers(leaves) if opdef.dynamic_numbers else None
+    numbers = _numbers(leaves) if opdef.dynamic_numbers else None
     if numbers:
-        arg_pos = tensor_pos + list(numbers)
-        values = values + tuple(Value(np.asarray(leaves[i])) for i in numbers)
+        # See Note [Dynamic numbers]: the signature without the numbers' values decides
+        # whether they are constants (their values join the signature) or arguments.
         for i, kind in numbers.items():
             static[i] = ("dynamic number", kind)
+        skeleton = (opdef.name, treedef, tuple(_static_key(x) for x in static), tuple(tensor_pos),
+                    out_dtype, grad_fn, _dtype.get_default_dtype(),
+                    tuple((v.shape, v.dtype) for v in values))  # fmt: skip
+        current = tuple(_number_key(leaves[i]) for i in numbers)
+        first = _number_values.get(skeleton, _UNSEEN)
+        if first is _UNSEEN:
+            if len(_number_values) >= _SIGNATURES_MAX:
+                _number_values.clear()
+            _number_values[skeleton] = first = current
+        if first is not None and first == current:
+            for i in numbers:
+                static[i] = leaves[i]
+            signature = skeleton + (current,)
+            arg_pos, numbers = tensor_pos, None
+        else:
+            _number_values[skeleton] = None
+            arg_pos = tensor_pos + list(numbers)
+            values = values + tuple(Value(np.asarray(leaves[i])) for i in numbers)
+            signature = skeleton + ("arguments",)
+        call = make_call(opdef, treedef, static, arg_pos, numbers)
     else:
-        arg_pos, numbers = tensor_pos, None
-    call = make_call(opdef, treedef, static, arg_pos, numbers)
-    signature = (opdef.name, treedef, tuple(_static_key(s) for s in static), tuple(arg_pos),
-                 out_dtype, grad_fn, _dtype.get_default_dtype(),
-                 tuple((v.shape, v.dtype) for v in values))  # fmt: skip
+        call = make_call(opdef, treedef, static, tensor_pos)
+        signature = (opdef.name, treedef, tuple(_static_key(x) for x in static),
+                     tuple(tensor_pos), out_dtype, grad_fn, _dtype.get_default_dtype(),
+                     tuple((v.shape, v.dtype) for v in values))  # fmt: skip
     sig = _signatures.get(signature)
     deferred = (sig is not None and sig.avals is not None and _lazy.enabled
                 and not any(isinstance(v._data, jax.core.Tracer) for v in values))  # fmt: skip
