@@ -270,3 +270,30 @@ def test_dataloader_batches() -> None:
     shuffled = [by.tolist() for _, by in ag.utils.data.DataLoader(
         ag.utils.data.TensorDataset(x, y), batch_size=5, shuffle=True, drop_last=True)]
     assert sorted(sum(shuffled, [])) == list(range(10)) and shuffled != [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+
+
+def test_conv_modules_match_torch() -> None:
+    def build(t: Any) -> Any:
+        nn = t.nn
+        return nn.ModuleDict({
+            "c1": nn.Conv1d(2, 4, 3, padding=1), "c2": nn.Conv2d(2, 6, (3, 2), stride=2, groups=2),
+            "c3": nn.Conv3d(1, 2, 2, dilation=2, bias=False), "same": nn.Conv2d(2, 2, 3, padding="same"),
+            "t2": nn.ConvTranspose2d(2, 3, 3, stride=2, output_padding=1),
+            "t1": nn.ConvTranspose1d(4, 2, 2)})  # fmt: skip
+
+    theirs, ours = twin_models(build)
+    assert repr(ours) == repr(theirs)
+    rng = np.random.default_rng(3)
+    x1, x2 = rng.standard_normal((2, 2, 8)), rng.standard_normal((2, 2, 7, 6))
+    x3 = rng.standard_normal((1, 1, 6, 6, 6))
+    outs = {}
+    for t, m in ((torch, theirs), (ag, ours)):
+        a = t.tensor(x1.astype(np.float32), requires_grad=True)
+        b = t.tensor(x2.astype(np.float32), requires_grad=True)
+        c = t.tensor(x3.astype(np.float32))
+        y = (m["t1"](m["c1"](a)).pow(2).sum() + m["c2"](b).tanh().sum() + m["c3"](c).sum()
+             + m["same"](b).sin().sum() + m["t2"](b).pow(2).mean())  # fmt: skip
+        grads = t.autograd.grad(y, [a, b, *m.parameters()])
+        outs[t.__name__] = [y.detach().numpy()] + [g.numpy() for g in grads]
+    for x, y in zip(outs["autograd_grad"], outs["torch"]):
+        np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-4)

@@ -24,6 +24,7 @@ __all__ = [
     "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module",
     "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "SiLU", "Sequential", "Sigmoid",
     "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "HuberLoss", "Embedding", "Bilinear",
+    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
 ]  # fmt: skip
 
 
@@ -832,3 +833,105 @@ BCELoss = _loss("BCELoss", F.binary_cross_entropy, (("weight", None),))
 BCEWithLogitsLoss = _loss("BCEWithLogitsLoss", F.binary_cross_entropy_with_logits,
                           (("weight", None), ("pos_weight", None)))  # fmt: skip
 
+
+# --- convolutions --------------------------------------------------------------------------
+
+class _ConvNd(Module):
+    """torch's `_ConvNd`: weight (out, in / groups, *kernel), torch's default init."""
+
+    _n = 0
+    _transposed = False
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
+                 output_padding: Any = 0) -> None:  # fmt: skip
+        super().__init__()
+        n = self._n
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"padding_mode={padding_mode!r}: only 'zeros' is "
+                                      "supported here")  # fmt: skip
+
+        def as_tuple(v: Any) -> tuple[int, ...]:
+            return (v,) * n if isinstance(v, int) else tuple(v)
+
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = as_tuple(kernel_size)
+        self.stride = as_tuple(stride)
+        self.padding = padding if isinstance(padding, str) else as_tuple(padding)
+        self.dilation = as_tuple(dilation)
+        self.output_padding = as_tuple(output_padding)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        if self._transposed:
+            shape = (in_channels, out_channels // groups, *self.kernel_size)
+        else:
+            shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(_empty(*shape))
+        if bias:
+            self.bias = Parameter(_empty(out_channels))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+        if dtype is not None or device is not None:
+            self.to(*(a for a in (device, dtype) if a is not None))
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
+        if self.padding != (0,) * len(self.padding):
+            s += ", padding={padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            s += ", dilation={dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += ", output_padding={output_padding}"
+        if self.groups != 1:
+            s += ", groups={groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s.format(**self.__dict__)
+
+    def forward(self, input: Tensor) -> Tensor:
+        n = self._n
+        if self._transposed:
+            fn = getattr(F, f"conv_transpose{n}d")
+            return fn(input, self.weight, self.bias, self.stride, self.padding,
+                      self.output_padding, self.groups, self.dilation)  # fmt: skip
+        fn = getattr(F, f"conv{n}d")
+        return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                  self.groups)  # fmt: skip
+
+
+def _conv_module(name: str, n: int, transposed: bool) -> type[Module]:
+    doc = f"Same as `torch.nn.{name}`."
+    if transposed:
+        def __init__(self: Any, in_channels: int, out_channels: int, kernel_size: Any,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     bias: bool = True, dilation: Any = 1, padding_mode: str = "zeros",
+                     device: Any = None, dtype: Any = None) -> None:  # fmt: skip
+            _ConvNd.__init__(self, in_channels, out_channels, kernel_size, stride, padding,
+                             dilation, groups, bias, padding_mode, device, dtype,
+                             output_padding)  # fmt: skip
+
+        return type(name, (_ConvNd,), {"_n": n, "_transposed": True, "__init__": __init__,
+                                       "__doc__": doc})  # fmt: skip
+    return type(name, (_ConvNd,), {"_n": n, "__doc__": doc})
+
+
+Conv1d = _conv_module("Conv1d", 1, False)
+Conv2d = _conv_module("Conv2d", 2, False)
+Conv3d = _conv_module("Conv3d", 3, False)
+ConvTranspose1d = _conv_module("ConvTranspose1d", 1, True)
+ConvTranspose2d = _conv_module("ConvTranspose2d", 2, True)
+ConvTranspose3d = _conv_module("ConvTranspose3d", 3, True)
