@@ -110,7 +110,8 @@ def _static_key(leaf: Any) -> Any:
 # and where's self/other (where.ScalarSelf/ScalarOther): op name -> positions.
 _WRAPS_NUMBERS = {"add": (0, 1), "sub": (0, 1), "mul": (0, 1), "div": (0, 1), "where": (1, 2)}
 # Tensor arguments torch never differentiates (derivatives.yaml): no next_functions entry.
-_NOT_DIFFERENTIABLE = frozenset({"index", "indices", "mask", "condition", "key"})
+_NOT_DIFFERENTIABLE = frozenset({"index", "indices", "mask", "condition", "key", "running_mean",
+                                 "running_var"})  # fmt: skip
 _param_names: dict[str, tuple[tuple[str, ...], str | None]] = {}
 
 

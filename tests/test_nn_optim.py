@@ -297,3 +297,36 @@ def test_conv_modules_match_torch() -> None:
         outs[t.__name__] = [y.detach().numpy()] + [g.numpy() for g in grads]
     for x, y in zip(outs["autograd_grad"], outs["torch"]):
         np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-4)
+
+
+def test_batch_and_group_norm_train_like_torch() -> None:
+    def build(t: Any) -> Any:
+        nn = t.nn
+        return nn.Sequential(nn.Conv2d(2, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
+                             nn.Conv2d(4, 4, 3, padding=1), nn.GroupNorm(2, 4), nn.Tanh(),
+                             nn.Flatten(), nn.Linear(4 * 4 * 4, 3), nn.BatchNorm1d(3, momentum=None))  # fmt: skip
+
+    theirs, ours = twin_models(build)
+    rng = np.random.default_rng(5)
+    batches = [rng.standard_normal((8, 2, 6, 6)).astype(np.float32) for _ in range(4)]
+    results = {}
+    for t, model in ((torch, theirs), (ag, ours)):
+        opt = t.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        losses = []
+        for xb in batches:
+            opt.zero_grad()
+            loss = model(t.tensor(xb)).pow(2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        model.eval()
+        evaluated = model(t.tensor(batches[0])).detach().numpy()
+        state = {k: v.numpy() for k, v in model.state_dict().items()}
+        results[t.__name__] = (losses, evaluated, state, repr(model))
+    (tl, te, ts, tr), (ol, oe, os_, orr) = results["torch"], results["autograd_grad"]
+    assert orr == tr
+    np.testing.assert_allclose(ol, tl, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(oe, te, rtol=1e-3, atol=1e-4)
+    assert list(os_) == list(ts)
+    for k in ts:
+        np.testing.assert_allclose(os_[k], ts[k], rtol=1e-3, atol=1e-5, err_msg=k)

@@ -442,3 +442,55 @@ def kl_div(input: Array, target: Array, size_average: Any = None, reduce: Any = 
     if reduction == "batchmean":
         return jnp.sum(loss) / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
+
+
+# --- batch and group normalisation ------------------------------------------------------------
+
+@op("native_batch_norm", grad_fn=lambda input, *args, **kwargs: "CloneBackward0" if (
+    input.numel() == 0) else "NativeBatchNormBackward0", namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.batch_norm", atol=1e-3))  # fmt: skip
+def native_batch_norm(input: Array, running_mean: Array | None, running_var: Array | None,
+                      weight: Array | None = None, bias: Array | None = None,
+                      training: bool = False, eps: float = 1e-5) -> Array:  # fmt: skip
+    """The normalisation of `nn.functional.batch_norm` (which updates the running stats
+    around it): batch statistics in training or without running stats, else the running
+    ones. Over every dimension but the channels (dim 1)."""
+    axes = (0, *range(2, input.ndim))
+    shape = (1, -1) + (1,) * (input.ndim - 2) if input.ndim > 1 else (-1,)
+    if training or running_mean is None:
+        count = input.size // input.shape[1] if input.ndim > 1 and input.shape[1] else input.size
+        if count == 1:  # torch: _verify_batch_size
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size torch.Size({list(input.shape)})")  # fmt: skip
+        mean = jnp.mean(input, axis=axes, keepdims=True)
+        var = jnp.mean(jnp.square(input - mean), axis=axes, keepdims=True)
+    else:
+        mean = running_mean.astype(input.dtype).reshape(shape)
+        var = running_var.astype(input.dtype).reshape(shape)  # type: ignore[union-attr]
+    out = (input - mean) * jax.lax.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+@op("group_norm", grad_fn="NativeGroupNormBackward0", namespaces=F, method=False,
+    opinfo=OpInfoTest(atol=1e-3))  # fmt: skip
+def group_norm(input: Array, num_groups: int, weight: Array | None = None,
+               bias: Array | None = None, eps: float = 1e-5) -> Array:  # fmt: skip
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups != 0:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(input.shape)} and num_groups={num_groups}")
+    grouped = input.reshape((n, num_groups, -1))
+    mean = jnp.mean(grouped, axis=2, keepdims=True)
+    var = jnp.mean(jnp.square(grouped - mean), axis=2, keepdims=True)
+    out = ((grouped - mean) * jax.lax.rsqrt(var + eps)).reshape(input.shape)
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out

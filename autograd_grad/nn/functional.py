@@ -1,6 +1,36 @@
 """Same as `torch.nn.functional`; functions generated from the op table."""
 
+from typing import Any
+
 from .._bind import NAMESPACES
 
 globals().update(NAMESPACES["nn.functional"])
 globals().update({name: NAMESPACES["torch"][name] for name in ("relu", "sigmoid", "tanh")})
+
+
+def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = None,
+               bias: Any = None, training: bool = False, momentum: float = 0.1,
+               eps: float = 1e-5) -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.batch_norm`: in training, the batch statistics normalise
+    and the running statistics (when given) are updated in place, torch's way (the running
+    variance takes the unbiased batch variance)."""
+    from .._core import no_grad
+    from .._dispatch import dispatch
+    from .._ops import OPS
+
+    channels = input.size(1) if input.dim() > 1 else input.numel()
+    if running_mean is not None and running_mean.numel() != channels:
+        raise RuntimeError(f"running_mean should contain {channels} elements not "
+                           f"{running_mean.numel()}")  # fmt: skip
+    out = dispatch(OPS["native_batch_norm"], (input, running_mean, running_var, weight, bias,
+                                              training, eps), {})  # fmt: skip
+    if training and running_mean is not None and input.numel() > 0:
+        dims = [0, *range(2, input.dim())]
+        count = input.numel() // input.size(1)
+        with no_grad():
+            x = input.detach()
+            mean = x.mean(dims)
+            var = x.var(dims, unbiased=False) * (count / max(count - 1, 1))
+            running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
+            running_var.mul_(1 - momentum).add_(var, alpha=momentum)
+    return out
