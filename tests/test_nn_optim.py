@@ -304,7 +304,9 @@ def test_batch_and_group_norm_train_like_torch() -> None:
         nn = t.nn
         return nn.Sequential(nn.Conv2d(2, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
                              nn.Conv2d(4, 4, 3, padding=1), nn.GroupNorm(2, 4), nn.Tanh(),
-                             nn.Flatten(), nn.Linear(4 * 4 * 4, 3), nn.BatchNorm1d(3, momentum=None))  # fmt: skip
+                             nn.MaxPool2d(2, ceil_mode=True), nn.AvgPool2d(1, padding=0),
+                             nn.Flatten(), nn.Linear(4 * 2 * 2, 3),
+                             nn.BatchNorm1d(3, momentum=None))  # fmt: skip
 
     theirs, ours = twin_models(build)
     rng = np.random.default_rng(5)

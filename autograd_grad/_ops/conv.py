@@ -4,10 +4,12 @@ rules: no hand-written backward formulas."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype
 from ._table import OpInfoTest, op
@@ -135,3 +137,150 @@ def _register(n: int) -> None:
 
 for _n in (1, 2, 3):
     _register(_n)
+
+
+# --- pooling ----------------------------------------------------------------------------------
+
+def _pool_geometry(input: Array, n: int, kernel_size: Any, stride: Any, padding: Any,
+                   dilation: Any, ceil_mode: bool) -> tuple[Any, ...]:  # fmt: skip
+    """Window, strides, dilation and (low, high) padding per spatial dim, torch's output size
+    (ceil_mode adds right padding, but a window must start inside input + left padding)."""
+    kernel = _tuple(kernel_size, n, "kernel_size")
+    strides = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else _tuple(stride, n, "stride")  # fmt: skip
+    pads = _tuple(padding, n, "padding")
+    dilations = _tuple(dilation, n, "dilation")
+    for k, p in zip(kernel, pads):
+        if p > k // 2:
+            raise RuntimeError("pad should be at most half of effective kernel size, but got "
+                               f"pad={p}, kernel_size={k} and dilation=1")  # fmt: skip
+    pairs = []
+    for size, k, s, p, d in zip(input.shape[-n:], kernel, strides, pads, dilations):
+        span = d * (k - 1) + 1
+        out = (size + 2 * p - span + ((s - 1) if ceil_mode else 0)) // s + 1
+        if ceil_mode and (out - 1) * s >= size + p:
+            out -= 1
+        high = max((out - 1) * s + span - size - p, p)
+        pairs.append((p, high))
+    return kernel, strides, dilations, pairs
+
+
+def _pool_input(input: Array, n: int, name: str) -> tuple[Array, bool]:
+    if input.ndim == n + 1:
+        return input[None], True
+    if input.ndim != n + 2:
+        raise RuntimeError(f"{name}: Expected {n + 1}D or {n + 2}D input tensor, but got "
+                           f"{list(input.shape)}")  # fmt: skip
+    return input, False
+
+
+def _windows(x: Array, n: int, kernel: tuple[int, ...], strides: tuple[int, ...],
+             dilations: tuple[int, ...], xp: Any = jnp) -> Array:  # fmt: skip
+    """Every pooling window of an (already padded) input, gathered: (N, C, *out, prod(k)).
+    A gather is exact and differentiable to any order (reduce_window's transpose is not)."""
+    index: list[Any] = [slice(None), slice(None)]
+    out_shape = []
+    for i, (size, k, s, d) in enumerate(zip(x.shape[2:], kernel, strides, dilations)):
+        out = (size - d * (k - 1) - 1) // s + 1
+        out_shape.append(out)
+        positions = (np.arange(out) * s)[:, None] + np.arange(k)[None, :] * d  # static
+        shape = [1] * (2 * n)
+        shape[2 * i], shape[2 * i + 1] = out, k
+        index.append(positions.reshape(shape))
+    gathered = x[tuple(index)]  # (N, C, out1, k1, out2, k2, ...)
+    order = [0, 1] + [2 + 2 * i for i in range(n)] + [3 + 2 * i for i in range(n)]
+    gathered = xp.transpose(gathered, order)
+    return gathered.reshape(gathered.shape[:2 + n] + (-1,))
+
+
+def _max_pool(n: int, input: Array, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+              ceil_mode: bool, with_indices: bool) -> Any:  # fmt: skip
+    x, unbatched = _pool_input(input, n, f"max_pool{n}d")
+    kernel, strides, dilations, pairs = _pool_geometry(x, n, kernel_size, stride, padding,
+                                                       dilation, ceil_mode)  # fmt: skip
+    floating = jnp.issubdtype(x.dtype, jnp.floating)
+    low = -jnp.inf if floating else jnp.iinfo(x.dtype).min
+    padded = jnp.pad(x, ((0, 0), (0, 0), *pairs), constant_values=low)
+    windows = _windows(padded, n, kernel, strides, dilations)
+    # The first maximum of each window (NaN wins, as in torch): its gradient goes to that
+    # one element, torch's rule at ties.
+    keys = jnp.where(jnp.isnan(windows), jnp.inf, windows) if floating else windows
+    first = jnp.argmax(keys, axis=-1, keepdims=True)
+    values = jnp.take_along_axis(windows, first, axis=-1)[..., 0]
+    if not with_indices:
+        return values[0] if unbatched else values
+    # Each padded position's flat index in the unpadded input (static, from the shapes).
+    coords = np.unravel_index(np.arange(math.prod(padded.shape[2:])), padded.shape[2:])
+    flat = np.zeros(math.prod(padded.shape[2:]), dtype=np.int64)
+    for c, (low_pad, _), size in zip(coords, pairs, x.shape[2:]):
+        flat = flat * size + (c - low_pad)
+    flat = jnp.broadcast_to(jnp.asarray(flat.reshape(padded.shape[2:])), padded.shape)
+    index_windows = _windows(flat, n, kernel, strides, dilations)
+    indices = jnp.take_along_axis(index_windows, first, axis=-1)[..., 0]
+    if unbatched:
+        return values[0], indices[0]
+    return values, indices
+
+
+def _avg_pool(n: int, input: Array, kernel_size: Any, stride: Any, padding: Any,
+              ceil_mode: bool, count_include_pad: bool, divisor_override: Any) -> Array:  # fmt: skip
+    x, unbatched = _pool_input(input, n, f"avg_pool{n}d")
+    kernel, strides, dilations, pairs = _pool_geometry(x, n, kernel_size, stride, padding, 1,
+                                                       ceil_mode)  # fmt: skip
+    padded = jnp.pad(x, ((0, 0), (0, 0), *pairs))
+    floating = jnp.issubdtype(x.dtype, jnp.inexact)
+    total = _windows(padded if floating else padded.astype(jnp.float64), n, kernel, strides,
+                     dilations).sum(-1)  # fmt: skip
+    if divisor_override:
+        count: Any = divisor_override
+    else:
+        # torch divides by the window's size clipped to input + padding (count_include_pad)
+        # or to the input alone: a static count, from the shapes.
+        inside = np.zeros(x.shape[2:] if not count_include_pad else tuple(
+            size + 2 * low for size, (low, _) in zip(x.shape[2:], pairs)))  # fmt: skip
+        inside[...] = 1
+        extra = pairs if not count_include_pad else [(0, high - low) for low, high in pairs]
+        ones = np.pad(inside, extra)[None, None]
+        count = _windows(ones, n, kernel, strides, dilations, xp=np).sum(-1)[0, 0]
+    out = total / jnp.asarray(count, total.dtype)
+    if not floating:
+        out = jnp.trunc(out).astype(x.dtype)
+    return out[0] if unbatched else out
+
+
+def _register_pools(n: int) -> None:
+    def pool_name(kind: str) -> Any:
+        def name(input: Any, *args: Any, **kwargs: Any) -> str:
+            return "SqueezeBackward1" if n == 1 else (
+                f"MaxPool{n}DWithIndicesBackward0" if kind == "max" else f"AvgPool{n}DBackward0")
+
+        return name
+
+    def max_pool(input: Array, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, ceil_mode: bool = False) -> Array:  # fmt: skip
+        return _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, False)
+
+    def max_pool_with_indices(input: Array, kernel_size: Any, stride: Any = None,
+                              padding: Any = 0, dilation: Any = 1,
+                              ceil_mode: bool = False) -> tuple[Array, Array]:  # fmt: skip
+        return _max_pool(n, input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+    def avg_pool(input: Array, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: Any = None) -> Array:  # fmt: skip
+        return _avg_pool(n, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                         divisor_override)  # fmt: skip
+
+    max_pool.__name__ = f"max_pool{n}d"
+    max_pool_with_indices.__name__ = f"max_pool{n}d_with_indices"
+    avg_pool.__name__ = f"avg_pool{n}d"
+    op(f"max_pool{n}d", grad_fn=pool_name("max"), namespaces=(), method=False,
+       opinfo=OpInfoTest(name=f"nn.functional.max_pool{n}d", rtol=1e-3, atol=1e-3))(max_pool)  # fmt: skip
+    op(f"max_pool{n}d_with_indices", grad_fn=pool_name("max"), namespaces=(), method=False,
+       multi_output=True, opinfo=None)(max_pool_with_indices)  # fmt: skip
+    op(f"avg_pool{n}d", grad_fn=pool_name("avg"), namespaces=F, method=False,
+       opinfo=OpInfoTest(rtol=1e-3, atol=1e-3))(avg_pool)  # fmt: skip
+
+
+for _n in (1, 2, 3):
+    _register_pools(_n)

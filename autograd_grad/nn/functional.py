@@ -34,3 +34,20 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
             running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
             running_var.mul_(1 - momentum).add_(var, alpha=momentum)
     return out
+
+
+def _max_pool(n: int) -> Any:
+    from .._dispatch import dispatch
+    from .._ops import OPS
+
+    def max_pool(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:  # fmt: skip
+        name = f"max_pool{n}d_with_indices" if return_indices else f"max_pool{n}d"
+        return dispatch(OPS[name], (input, kernel_size, stride, padding, dilation, ceil_mode), {})
+
+    max_pool.__name__ = f"max_pool{n}d"
+    max_pool.__doc__ = f"Same as `torch.nn.functional.max_pool{n}d` (`return_indices` too)."
+    return max_pool
+
+
+max_pool1d, max_pool2d, max_pool3d = _max_pool(1), _max_pool(2), _max_pool(3)

@@ -25,7 +25,8 @@ __all__ = [
     "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "SiLU", "Sequential", "Sigmoid",
     "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "HuberLoss", "Embedding", "Bilinear",
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
-    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+    "AvgPool1d", "AvgPool2d", "AvgPool3d",
 ]  # fmt: skip
 
 
@@ -1034,3 +1035,51 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")  # fmt: skip
+
+
+# --- pooling -------------------------------------------------------------------------------
+
+def _pool_module(name: str, n: int, kind: str) -> type[Module]:
+    if kind == "max":
+        def __init__(self: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                     dilation: Any = 1, return_indices: bool = False,
+                     ceil_mode: bool = False) -> None:  # fmt: skip
+            Module.__init__(self)
+            self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+            self.padding, self.dilation = padding, dilation
+            self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+        def forward(self: Any, input: Tensor) -> Any:
+            return getattr(F, f"max_pool{n}d")(input, self.kernel_size, self.stride,
+                                               self.padding, self.dilation, self.ceil_mode,
+                                               self.return_indices)  # fmt: skip
+
+        def extra_repr(self: Any) -> str:
+            return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                    f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")  # fmt: skip
+    else:
+        def __init__(self: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                     ceil_mode: bool = False, count_include_pad: bool = True,
+                     divisor_override: Any = None) -> None:  # fmt: skip
+            Module.__init__(self)
+            self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+            self.padding, self.ceil_mode = padding, ceil_mode
+            self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+        def forward(self: Any, input: Tensor) -> Any:
+            args = [input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                    self.count_include_pad]  # fmt: skip
+            if n > 1:
+                args.append(self.divisor_override)
+            return getattr(F, f"avg_pool{n}d")(*args)
+
+        def extra_repr(self: Any) -> str:
+            return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    return type(name, (Module,), {"__init__": __init__, "forward": forward,
+                                  "extra_repr": extra_repr,
+                                  "__doc__": f"Same as `torch.nn.{name}`."})  # fmt: skip
+
+
+MaxPool1d, MaxPool2d, MaxPool3d = (_pool_module(f"MaxPool{n}d", n, "max") for n in (1, 2, 3))
+AvgPool1d, AvgPool2d, AvgPool3d = (_pool_module(f"AvgPool{n}d", n, "avg") for n in (1, 2, 3))
