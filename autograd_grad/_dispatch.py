@@ -181,6 +181,7 @@ class _Signature:
 
 
 _signatures: dict[Any, _Signature] = {}
+ABSTRACT_FIRST_RUN = True  # See _abstract_first_run
 _DIFFERENTIABLE = frozenset(d.np for d in _dtype.ALL_DTYPES if d.is_floating_point or d.is_complex)
 _SIGNATURES_MAX = 65536
 # (args, {}) of n plain operands: the treedef of the common case, without tree_flatten.
@@ -207,6 +208,29 @@ def _first_run(call: Any, values: tuple[Value, ...], signature: Any) -> Any:
         _signatures.clear()
     _signatures[signature] = _Signature(avals)
     return out
+
+
+def _abstract_first_run(call: Any, values: tuple[Value, ...], signature: Any) -> bool:
+    """First sight of a signature without running the op: its output shapes and dtypes from
+    tracing it (`jax.eval_shape`: no device work, no compile), so even a first step's ops are
+    deferred into one program. False where the op must run now: inside a JAX transform, an op
+    that checks values or whose output shape depends on them, or one that raised (running it
+    raises the same error, at the op). See Note [Deferred values] in _lazy.py."""
+    if not _lazy.enabled or any(isinstance(v._data, jax.core.Tracer) for v in values):
+        return False
+    structs = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in values]
+    _errors.VALUE_CHECKS.traced = False
+    try:
+        out = jax.eval_shape(call, *structs)
+    except Exception:  # noqa: BLE001 - the eager run raises it where torch does
+        return False
+    if _errors.VALUE_CHECKS.traced:
+        return False
+    if len(_signatures) >= _SIGNATURES_MAX:
+        _signatures.clear()
+    _signatures[signature] = _Signature(
+        tuple((o.shape, o.dtype) for o in jax.tree_util.tree_leaves(out)))
+    return True
 
 
 def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -258,6 +282,8 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
                      tuple(tensor_pos), out_dtype, grad_fn, _dtype.get_default_dtype(),
                      tuple((v.shape, v.dtype) for v in values))  # fmt: skip
     sig = _signatures.get(signature)
+    if sig is None and ABSTRACT_FIRST_RUN and _abstract_first_run(call, values, signature):
+        sig = _signatures[signature]
     deferred = (sig is not None and sig.avals is not None and _lazy.enabled
                 and not any(isinstance(v._data, jax.core.Tracer) for v in values))  # fmt: skip
     if deferred:

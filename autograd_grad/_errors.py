@@ -8,7 +8,8 @@ import jax
 
 
 class _ValueChecks(threading.local):
-    seen: bool = False
+    seen: bool = False  # an op checked values (it must always run eagerly)
+    traced: bool = False  # an op skipped a value check because it saw tracers
 
 
 VALUE_CHECKS = _ValueChecks()
@@ -19,6 +20,7 @@ def is_traced(x: object) -> bool:
     were made when the op ran. An op that goes on to check values (index bounds) must
     always run eagerly: answering False records that. See Note [Deferred values]."""
     if isinstance(x, jax.core.Tracer):
+        VALUE_CHECKS.traced = True
         return True
     VALUE_CHECKS.seen = True
     return False
