@@ -32,20 +32,25 @@ def _tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
     return value
 
 
-def _batched(input: Array, n: int, name: str) -> tuple[Array, bool]:
-    """torch accepts an unbatched input (C, *spatial) and returns an unbatched result."""
+def _batched(input: Array, n: int, error: str) -> tuple[Array, bool]:
+    """torch accepts an unbatched input (C, *spatial) and returns an unbatched result; other
+    ranks get `error` (torch's message, which differs between convolutions and pooling)."""
     if input.ndim == n + 1:
         return input[None], True
     if input.ndim != n + 2:
-        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
-                           f"{name}, but got input of size: {list(input.shape)}")  # fmt: skip
+        raise RuntimeError(error)
     return input, False
+
+
+def _conv_input(input: Array, n: int, name: str) -> tuple[Array, bool]:
+    return _batched(input, n, f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                              f"{name}, but got input of size: {list(input.shape)}")  # fmt: skip
 
 
 def _conv(n: int, input: Array, weight: Array, bias: Array | None, stride: Any, padding: Any,
           dilation: Any, groups: int) -> Array:  # fmt: skip
     name = f"conv{n}d"
-    x, unbatched = _batched(input, n, name)
+    x, unbatched = _conv_input(input, n, name)
     d = _dtype.result_type(x, weight) if bias is None else _dtype.result_type(x, weight, bias)
     x, w = _dtype.cast(x, d), _dtype.cast(weight, d)
     strides = _tuple(stride, n, "stride")
@@ -86,7 +91,7 @@ def _conv_transpose(n: int, input: Array, weight: Array, bias: Array | None, str
     """The gradient of conv w.r.t. its input, as torch defines conv_transpose: weight is
     (in_channels, out_channels / groups, *kernel)."""
     name = f"conv_transpose{n}d"
-    x, unbatched = _batched(input, n, name)
+    x, unbatched = _conv_input(input, n, name)
     d = _dtype.result_type(x, weight) if bias is None else _dtype.result_type(x, weight, bias)
     x, w = _dtype.cast(x, d), _dtype.cast(weight, d)
     strides = _tuple(stride, n, "stride")
@@ -166,12 +171,8 @@ def _pool_geometry(input: Array, n: int, kernel_size: Any, stride: Any, padding:
 
 
 def _pool_input(input: Array, n: int, name: str) -> tuple[Array, bool]:
-    if input.ndim == n + 1:
-        return input[None], True
-    if input.ndim != n + 2:
-        raise RuntimeError(f"{name}: Expected {n + 1}D or {n + 2}D input tensor, but got "
-                           f"{list(input.shape)}")  # fmt: skip
-    return input, False
+    return _batched(input, n, f"{name}: Expected {n + 1}D or {n + 2}D input tensor, but got "
+                              f"{list(input.shape)}")  # fmt: skip
 
 
 def _windows(x: Array, n: int, kernel: tuple[int, ...], strides: tuple[int, ...],

@@ -599,6 +599,30 @@ class Identity(Module):
         return input
 
 
+def _weight_and_bias(module: Module, shape: tuple[int, ...], out_features: int, bias: bool,
+                     device: Any, dtype: Any) -> None:  # fmt: skip
+    """Linear's and the convolutions' parameters, initialised by their `reset_parameters`."""
+    module.weight = Parameter(_empty(*shape))
+    if bias:
+        module.bias = Parameter(_empty(out_features))
+    else:
+        module.register_parameter("bias", None)
+    module.reset_parameters()  # type: ignore[attr-defined]
+    if dtype is not None or device is not None:
+        module.to(*(a for a in (device, dtype) if a is not None))
+
+
+def _kaiming_reset(module: Module) -> None:
+    """torch's default for Linear and convolutions: kaiming_uniform_(a=sqrt(5)) weights, bias
+    uniform in +-1/sqrt(fan_in)."""
+    init.kaiming_uniform_(module.weight, a=math.sqrt(5))
+    if module.bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(module.weight)
+        if fan_in != 0:
+            bound = 1 / math.sqrt(fan_in)
+            init.uniform_(module.bias, -bound, bound)
+
+
 class Linear(Module):
     """Same as `torch.nn.Linear`: y = x W^T + b, torch's default initialisation."""
 
@@ -607,21 +631,10 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_empty(out_features, in_features))
-        if bias:
-            self.bias = Parameter(_empty(out_features))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        if dtype is not None or device is not None:
-            self.to(*(a for a in (device, dtype) if a is not None))
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _kaiming_reset(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
@@ -873,22 +886,10 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups, *self.kernel_size)
         else:
             shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(_empty(*shape))
-        if bias:
-            self.bias = Parameter(_empty(out_channels))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        if dtype is not None or device is not None:
-            self.to(*(a for a in (device, dtype) if a is not None))
+        _weight_and_bias(self, shape, out_channels, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        _kaiming_reset(self)
 
     def extra_repr(self) -> str:
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
