@@ -1,10 +1,10 @@
 """Deferred forward values: everything pending is computed by one XLA program.
 
 Note [Deferred values]: running each op through JAX's eager dispatch costs tens of
-microseconds, more than a whole compiled training step of small models. So an op whose
-signature (op, static arguments, input shapes and dtypes) has been seen before is not
-run: dispatch knows its output shapes and dtypes from the first run and gives back
-pending values (`Value.recipe`). When something looks at a pending value (printing,
+microseconds, more than a whole compiled training step of small models. So an op is not
+run: dispatch knows its output shapes and dtypes from the first sight of its signature
+(op, static arguments, input shapes and dtypes), traced with `jax.eval_shape`, and gives
+back pending values (`Value.recipe`). When something looks at a pending value (printing,
 `.item()`, `bool()`, numpy, an op that must see values, a `grad` without `create_graph`),
 `materialize` computes it together with every other pending value a live Tensor points
 to, as one program over the recipes behind them. Like grad programs, a program structure
@@ -12,9 +12,9 @@ seen once is evaluated without compiling; a structure seen again is `jax.jit`-co
 reused (See Note [Compile on repeat] in _engine.py). A training step thus runs as one XLA
 call, and nothing is visible to the user but the speed:
 
-- the first run of every op signature is eager, so errors (shapes, dtypes, index values)
-  are raised at the op that causes them, and later runs of the same signature take the
-  same checks' outcome (checks that need values: See `_errors.is_traced`);
+- an op whose first-sight trace raises runs eagerly, so errors (shapes, dtypes, index
+  values) are raised at the op that causes them, and later runs of the same signature take
+  the same checks' outcome (checks that need values: See `_errors.is_traced`);
 - an op that looks at values (index bounds, data-dependent shapes) always runs eagerly,
   and so does an op that sees JAX tracers (inside `jax.jit`, `jax.vmap`...);
 - values are immutable, so a pending recipe always reads the inputs it was given;
