@@ -285,3 +285,63 @@ def _register_pools(n: int) -> None:
 
 for _n in (1, 2, 3):
     _register_pools(_n)
+
+
+# --- padding ----------------------------------------------------------------------------------
+
+def _pad_name(input: Any, pad: Any, mode: str = "constant", value: Any = None) -> str:
+    n = len(pad) // 2
+    return {"constant": "ConstantPadNdBackward0", "reflect": f"ReflectionPad{n}DBackward0",
+            "replicate": f"ReplicationPad{n}DBackward0",
+            "circular": "torch::autograd::CopySlices"}.get(mode, "ConstantPadNdBackward0")  # fmt: skip
+
+
+@op("pad", grad_fn=_pad_name, namespaces=F, method=False,
+    opinfo=OpInfoTest(name="nn.functional.pad"))  # fmt: skip
+def pad(input: Array, pad: Any, mode: str = "constant", value: Any = None) -> Array:
+    """`nn.functional.pad` by index maps, one per padded dimension (the last first, as torch
+    lists them): out[j] = in[map(j - left)], with the constant outside the input for
+    "constant" mode; negative padding crops."""
+    if len(pad) % 2 != 0:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{input.ndim}")  # fmt: skip
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    out = input
+    fill = 0 if value is None else value
+    for k in range(len(pad) // 2):
+        axis = input.ndim - 1 - k
+        left, right = int(pad[2 * k]), int(pad[2 * k + 1])
+        size = input.shape[axis]
+        if mode == "reflect" and (left >= size or right >= size):
+            raise RuntimeError(
+                "Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({left}, {right}) at dimension {axis} of input "
+                f"{list(input.shape)}")  # fmt: skip
+        j = np.arange(size + left + right) - left
+        if mode == "constant":
+            index, inside = np.clip(j, 0, max(size - 1, 0)), (j >= 0) & (j < size)
+        elif mode == "replicate":
+            index, inside = np.clip(j, 0, size - 1), None
+        elif mode == "reflect":
+            period = 2 * (size - 1)
+            folded = np.abs(j) % period if period else np.zeros_like(j)
+            index, inside = np.where(folded > size - 1, period - folded, folded), None
+        else:
+            index, inside = j % size, None
+        if size == 0:
+            shape = list(out.shape)
+            shape[axis] = len(j)
+            out = jnp.full(shape, fill, out.dtype)
+            continue
+        taken = jnp.take(out, jnp.asarray(index), axis=axis)
+        if inside is not None and not inside.all():
+            shape = [1] * out.ndim
+            shape[axis] = len(j)
+            taken = jnp.where(jnp.asarray(inside).reshape(shape), taken,
+                              jnp.asarray(fill).astype(out.dtype))  # fmt: skip
+        out = taken
+    return out
