@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from oracle import const, leaf, randn, same_in_both
+from oracle import leaf, randn, same_in_both
 
 import autograd_grad as ag
 

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from oracle import OUR_TRANSFORM_NODE, const, leaf, randn, same_in_both
+from oracle import OUR_TRANSFORM_NODE, const, randn, same_in_both
 
 import autograd_grad as ag
 
