@@ -37,6 +37,19 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x)
 
 
+def _inputs_tuple(inputs: Any, mapping_error: str) -> tuple[Any, ...]:
+    """grad's and backward's `inputs`: one Tensor or GradientEdge, a dict (its values), or a
+    sequence; another Mapping gets torch's TypeError (`mapping_error`, which names the
+    function)."""
+    if isinstance(inputs, (Tensor, GradientEdge)):
+        return (inputs,)
+    if type(inputs) is dict:
+        return tuple(inputs.values())
+    if isinstance(inputs, Mapping):
+        raise TypeError(mapping_error.format(type(inputs).__name__))
+    return tuple(inputs)
+
+
 def _tensor_or_tensors(grads: Any, length: int) -> tuple[Any, ...]:
     """torch's `_tensor_or_tensors_to_tuple`: None for every output, one Tensor, or a sequence."""
     if grads is None:
@@ -130,14 +143,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if allow_unused is None:
         allow_unused = materialize_grads
     outputs = _as_tuple(outputs)
-    if isinstance(inputs, (Tensor, GradientEdge)):
-        inputs_tuple: tuple[Any, ...] = (inputs,)
-    elif type(inputs) is dict:
-        inputs_tuple = tuple(inputs.values())
-    elif isinstance(inputs, Mapping):
-        raise TypeError(_errors.MAPPING_INPUTS.format(type(inputs).__name__))
-    else:
-        inputs_tuple = tuple(inputs)
+    inputs_tuple = _inputs_tuple(inputs, _errors.MAPPING_INPUTS)
     if len(inputs_tuple) == 0:
         raise RuntimeError(_errors.EMPTY_INPUTS)
     if not only_inputs:
@@ -180,16 +186,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         if grad_tensors is not None:
             raise RuntimeError(_errors.GRAD_TENSORS_AND_VARIABLES)
         grad_tensors = grad_variables
-    if inputs is None:
-        inputs_tuple: tuple[Any, ...] = ()
-    elif isinstance(inputs, (Tensor, GradientEdge)):
-        inputs_tuple = (inputs,)
-    elif type(inputs) is dict:
-        inputs_tuple = tuple(inputs.values())
-    elif isinstance(inputs, Mapping):
-        raise TypeError(_errors.BACKWARD_MAPPING_INPUTS.format(type(inputs).__name__))
-    else:
-        inputs_tuple = tuple(inputs)
+    inputs_tuple = () if inputs is None else _inputs_tuple(inputs, _errors.BACKWARD_MAPPING_INPUTS)
     if inputs is not None and len(inputs_tuple) == 0:
         raise RuntimeError(_errors.BACKWARD_EMPTY_INPUTS)
     outputs = (tensors,) if isinstance(tensors, (Tensor, GradientEdge)) else tuple(tensors)

@@ -47,12 +47,24 @@ def _conv_input(input: Array, n: int, name: str) -> tuple[Array, bool]:
                               f"{name}, but got input of size: {list(input.shape)}")  # fmt: skip
 
 
+def _operands(input: Array, weight: Array, bias: Array | None, n: int,
+              name: str) -> tuple[Array, Array, bool]:  # fmt: skip
+    """A convolution's input (batched) and weight in their promoted dtype."""
+    x, unbatched = _conv_input(input, n, name)
+    d = _dtype.result_type(x, weight, bias)  # None (no bias) takes no part
+    return _dtype.cast(x, d), _dtype.cast(weight, d), unbatched
+
+
+def _finish(out: Array, bias: Array | None, n: int, unbatched: bool) -> Array:
+    """The bias added over the channels, and an unbatched input's batch dimension dropped."""
+    if bias is not None:
+        out = out + _dtype.cast(bias, _dtype.from_np(out.dtype)).reshape((1, -1) + (1,) * n)
+    return out[0] if unbatched else out
+
+
 def _conv(n: int, input: Array, weight: Array, bias: Array | None, stride: Any, padding: Any,
           dilation: Any, groups: int) -> Array:  # fmt: skip
-    name = f"conv{n}d"
-    x, unbatched = _conv_input(input, n, name)
-    d = _dtype.result_type(x, weight) if bias is None else _dtype.result_type(x, weight, bias)
-    x, w = _dtype.cast(x, d), _dtype.cast(weight, d)
+    x, w, unbatched = _operands(input, weight, bias, n, f"conv{n}d")
     strides = _tuple(stride, n, "stride")
     dilations = _tuple(dilation, n, "dilation")
     if x.shape[1] != w.shape[1] * groups:
@@ -80,9 +92,7 @@ def _conv(n: int, input: Array, weight: Array, bias: Array | None, stride: Any, 
         x, w, window_strides=strides, padding=pads, rhs_dilation=dilations,
         dimension_numbers=numbers, feature_group_count=groups,
         precision=jax.lax.Precision.HIGHEST)  # fmt: skip
-    if bias is not None:
-        out = out + _dtype.cast(bias, d).reshape((1, -1) + (1,) * n)
-    return out[0] if unbatched else out
+    return _finish(out, bias, n, unbatched)
 
 
 def _conv_transpose(n: int, input: Array, weight: Array, bias: Array | None, stride: Any,
@@ -90,10 +100,7 @@ def _conv_transpose(n: int, input: Array, weight: Array, bias: Array | None, str
                     dilation: Any) -> Array:  # fmt: skip
     """The gradient of conv w.r.t. its input, as torch defines conv_transpose: weight is
     (in_channels, out_channels / groups, *kernel)."""
-    name = f"conv_transpose{n}d"
-    x, unbatched = _conv_input(input, n, name)
-    d = _dtype.result_type(x, weight) if bias is None else _dtype.result_type(x, weight, bias)
-    x, w = _dtype.cast(x, d), _dtype.cast(weight, d)
+    x, w, unbatched = _operands(input, weight, bias, n, f"conv_transpose{n}d")
     strides = _tuple(stride, n, "stride")
     pads = _tuple(padding, n, "padding")
     out_pads = _tuple(output_padding, n, "output_padding")
@@ -112,9 +119,7 @@ def _conv_transpose(n: int, input: Array, weight: Array, bias: Array | None, str
         rhs_dilation=dilations, dimension_numbers=("NC" + spatial, "OI" + spatial,
                                                    "NC" + spatial),
         feature_group_count=groups, precision=jax.lax.Precision.HIGHEST)  # fmt: skip
-    if bias is not None:
-        out = out + _dtype.cast(bias, d).reshape((1, -1) + (1,) * n)
-    return out[0] if unbatched else out
+    return _finish(out, bias, n, unbatched)
 
 
 def _register(n: int) -> None:
