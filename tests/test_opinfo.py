@@ -73,7 +73,8 @@ SECOND_ORDER_DTYPES = (torch.float64,)
 # One forward-only dtype: the first of these the OpInfo declares.
 INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
 TOLERANCES = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-9)}
-NAMESPACE_PREFIX = {"torch": "", "nn.functional": "nn.functional."}
+NAMESPACE_PREFIX = {"torch": "", "nn.functional": "nn.functional.", "linalg": "linalg.",
+                    "special": "special.", "fft": "fft."}
 
 
 # --- which cases exist --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The op table. Importing this package registers every op in `OPS`."""
 
-from . import conv, matmul, nn, pointwise, reduce, shape  # noqa: F401  (registration)
+# Importing each module registers its ops.
+from . import conv, fft, index, linalg, matmul, nn, pointwise, reduce, shape, special  # noqa: F401
 from ._table import OPS, OpDef, OpInfoTest, op
 
 __all__ = ["OPS", "OpDef", "OpInfoTest", "op"]

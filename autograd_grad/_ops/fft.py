@@ -1,0 +1,3 @@
+"""Fourier transforms (`torch.fft`) and complex views."""
+
+from __future__ import annotations
