@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import jax
 import numpy as np
 
 from . import _device, _dtype, _errors
@@ -27,14 +28,54 @@ _INPLACE_DUNDERS = {"__add__": "__iadd__", "__sub__": "__isub__", "__mul__": "__
                     "__or__": "__ior__", "__xor__": "__ixor__"}  # fmt: skip
 
 
-def _function(opdef: OpDef) -> Callable[..., Any]:
+def _function(opdef: OpDef, takes_out: bool) -> Callable[..., Any]:
     def fn(*args: Any, **kwargs: Any) -> Any:
+        if takes_out and "out" in kwargs:
+            if kwargs["out"] is not None:
+                return _write_out(opdef, args, kwargs)
+            kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         return dispatch(opdef, args, kwargs)
 
     fn.__name__ = fn.__qualname__ = opdef.name
     fn.__doc__ = f"Same as `torch.{opdef.name}`."
     fn.__signature__ = inspect.signature(opdef.impl)  # type: ignore[attr-defined]
     return fn
+
+
+def _write_out(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """torch's `out=`: the op runs as usual, then its results are written into the given
+    tensors (resized, with torch's warning when they had elements; cast where the cast is
+    safe). No autograd through out=, as in torch."""
+    kwargs = dict(kwargs)
+    out = kwargs.pop("out")
+    outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{opdef.name}(): argument 'out' must be Tensor, not "
+                            f"{type(o).__name__}")  # fmt: skip
+    tensors = [x for x in (*jax.tree_util.tree_leaves((args, kwargs)), *outs)
+               if isinstance(x, Tensor)]  # fmt: skip
+    if is_grad_enabled() and any(t.requires_grad for t in tensors):
+        raise RuntimeError(f"{opdef.name}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+    result = dispatch(opdef, args, kwargs)
+    results = tuple(result) if isinstance(result, tuple) else (result,)
+    if len(outs) != len(results):
+        raise TypeError(f"{opdef.name}(): argument 'out' must be a tuple of {len(results)} "
+                        f"Tensors, not {len(outs)}")  # fmt: skip
+    for o, r in zip(outs, results):
+        if r.dtype is not o.dtype and not _dtype.can_cast(r.dtype, o.dtype):
+            raise RuntimeError(
+                f"result type {_dtype.legacy_name(r.dtype)} can't be cast to the desired "
+                f"output type {_dtype.legacy_name(o.dtype)}")
+    for o, r in zip(outs, results):
+        if o.shape != r.shape and o.numel() != 0:
+            warnings.warn(_errors.OUT_RESIZED.format(list(o.shape), list(r.shape)),
+                          UserWarning, stacklevel=3)  # fmt: skip
+        o._version += 1
+        o._set_value(r.to(o.dtype)._value)
+    wrap = getattr(opdef.impl, "result_type", None)
+    return wrap(*outs) if len(outs) > 1 and wrap is not None else out
 
 
 def _method(opdef: OpDef) -> Callable[..., Any]:
@@ -560,7 +601,7 @@ def bind() -> None:
     for opdef in OPS.values():
         for ns in opdef.namespaces:
             for name in (opdef.name, *opdef.aliases):
-                NAMESPACES[ns][name] = _function(opdef)
+                NAMESPACES[ns][name] = _function(opdef, opdef.takes_out(ns))
         if opdef.method:
             setattr(Tensor, opdef.method, _method(opdef))
             for alias in opdef.aliases:

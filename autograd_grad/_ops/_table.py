@@ -53,6 +53,14 @@ class OpDef:
     # Python numbers among the operands are program arguments, not static: See Note
     # [Dynamic numbers] in _dispatch.py.
     dynamic_numbers: bool = False
+    # Where torch's function takes `out=`: True is every namespace but nn.functional (views
+    # and a few others take none: False); or the namespaces, for nn.functional's builtins.
+    out: bool | tuple[str, ...] = True
+
+    def takes_out(self, namespace: str) -> bool:
+        if isinstance(self.out, tuple):
+            return namespace in self.out
+        return self.out and namespace != "nn.functional"
 
     def node_saves(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
         """Whether this call's node keeps tensors (x[0] does not, x[[0, 1]] does)."""
@@ -77,7 +85,8 @@ def op(name: str, *, grad_fn: str | Callable[..., str] | None,
        aliases: tuple[str, ...] = (), multi_output: bool = False,
        opinfo: OpInfoTest | None = OpInfoTest(),
        no_derivative: str | None = None,
-       dynamic_numbers: bool = False) -> Callable[[Callable[..., Any]], OpDef]:  # fmt: skip
+       dynamic_numbers: bool = False, out: bool | tuple[str, ...] = True,
+       ) -> Callable[[Callable[..., Any]], OpDef]:  # fmt: skip
     """Register an op. `method=True` makes a Tensor method of the same name.
     A `grad_fn` of NOT_IMPLEMENTED makes `no_derivative` default to the op's name."""
 
@@ -88,7 +97,7 @@ def op(name: str, *, grad_fn: str | Callable[..., str] | None,
         missing = no_derivative or (name if grad_fn == NOT_IMPLEMENTED else None)
         opdef = OpDef(name, impl, grad_fn, saves, promote, method_name, inplace, operators,
                       namespaces, aliases, multi_output, opinfo, missing,
-                      dynamic_numbers)  # fmt: skip
+                      dynamic_numbers, out)  # fmt: skip
         OPS[name] = opdef
         return opdef
 

@@ -72,7 +72,7 @@ def sub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
 
 @op("rsub", grad_fn=lambda input, other, *, alpha=1: "RsubBackward0" if hasattr(
     other, "shape") else "RsubBackward1", saves=False, method="__rsub__",
-    dynamic_numbers=True)  # fmt: skip
+    dynamic_numbers=True, out=False)  # fmt: skip
 def rsub(input: Array, other: Array, *, alpha: Any = 1) -> Array:
     return sub.impl(other, input, alpha=alpha)
 
@@ -263,17 +263,17 @@ def bitwise_not(input: Array) -> Array:
     return jnp.bitwise_not(input)
 
 
-@op("isnan", grad_fn=None)
+@op("isnan", grad_fn=None, out=False)
 def isnan(input: Array) -> Array:
     return jnp.isnan(input)
 
 
-@op("isinf", grad_fn=None)
+@op("isinf", grad_fn=None, out=False)
 def isinf(input: Array) -> Array:
     return jnp.isinf(input)
 
 
-@op("isfinite", grad_fn=None)
+@op("isfinite", grad_fn=None, out=False)
 def isfinite(input: Array) -> Array:
     return jnp.isfinite(input)
 

@@ -283,7 +283,7 @@ def any(input: Array, dim: Any = None, keepdim: bool = False) -> Array:  # noqa:
     return out if input.dtype != jnp.uint8 else out.astype(jnp.uint8)
 
 
-@op("count_nonzero", grad_fn=None)
+@op("count_nonzero", grad_fn=None, out=False)
 def count_nonzero(input: Array, dim: Any = None) -> Array:
     return jnp.count_nonzero(input, axis=dims(dim, input.ndim)).astype(jnp.int64)
 
@@ -349,7 +349,7 @@ def sort(input: Array, dim: int = -1, descending: bool = False, *, stable: Any =
 sort.impl.result_type = _returns("sort")  # type: ignore[attr-defined]
 
 
-@op("argsort", grad_fn=None)
+@op("argsort", grad_fn=None, out=False)
 def argsort(input: Array, dim: int = -1, descending: bool = False, *,
             stable: bool = False) -> Array:  # fmt: skip
     if input.ndim == 0:
