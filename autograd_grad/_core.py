@@ -174,7 +174,8 @@ class Node(Recipe):
     (a recorded vjp); None means every output depends on every input."""
 
     __slots__ = ("_name", "needs_input_grad", "saves", "freed", "id", "no_derivative",
-                 "output_deps", "edges", "_metadata", "stack", "__weakref__")  # fmt: skip
+                 "output_deps", "edges", "_metadata", "stack", "n_outputs", "prehooks",
+                 "posthooks", "__weakref__")  # fmt: skip
 
     def __init__(self, name: str, call: Callable[..., Any], key: Hashable,
                  inputs: tuple[Value, ...], saves: bool, multi_output: bool,
@@ -200,6 +201,31 @@ class Node(Recipe):
         self.stack: list[str] | None = None
         if anomaly.enabled:
             self.stack = traceback.format_stack()[:-3]
+        self.n_outputs = 1  # dispatch sets it for multi-output ops (prehooks get them all)
+        # Node hooks (See Note [Hooks] in _engine.py), None until one is registered.
+        self.prehooks: list[Any] | None = None
+        self.posthooks: list[Any] | None = None
+
+    def register_prehook(self, hook: Any) -> RemovableHandle:
+        """Same as torch's `Node.register_prehook`: `hook(grad_outputs)` runs before this
+        node's backward and may return a tuple of replacement grad_outputs."""
+        global hooks_registered
+        if self.prehooks is None:
+            self.prehooks = []
+        self.prehooks.append(hook)
+        hooks_registered = True
+        return RemovableHandle(self.prehooks, hook)
+
+    def register_hook(self, hook: Any) -> RemovableHandle:
+        """Same as torch's `Node.register_hook`: `hook(grad_inputs, grad_outputs)` runs after
+        this node's backward and may return a tuple of replacement grad_inputs (one per
+        `next_functions` entry)."""
+        global hooks_registered
+        if self.posthooks is None:
+            self.posthooks = []
+        self.posthooks.append(hook)
+        hooks_registered = True
+        return RemovableHandle(self.posthooks, hook)
 
     @property
     def metadata(self) -> dict[Any, Any]:

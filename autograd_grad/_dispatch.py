@@ -234,14 +234,33 @@ def _abstract_first_run(call: Any, values: tuple[Value, ...], signature: Any) ->
 
 
 def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
-             grad_fn: str | None = None, out_dtype: _dtype.dtype | None = None) -> Any:  # fmt: skip
+             grad_fn: str | None = None, out_dtype: _dtype.dtype | None = None,
+             wrapped: bool = False) -> Any:  # fmt: skip
     """Run `opdef` on torch-style arguments and wrap the result in Tensors; record a node
     when grad is needed. The op runs now on first sight of its signature, else it is
     deferred: See Note [Deferred values] in _lazy.py.
 
     `grad_fn` overrides the recorded node's name, where it depends on more than the op's
     arguments (setitem: torch names it after the in-place op its indexing ended in).
-    `out_dtype` is an in-place op's tensor dtype, which the result is cast to."""
+    `out_dtype` is an in-place op's tensor dtype, which the result is cast to.
+    `wrapped`: called from the op's wrapper (See Note [Op wrappers])."""
+    # Note [Op wrappers]: where torch's function does more than run its op (returns an
+    # argument itself: x.float() of a float tensor, x.contiguous(), no new node; runs the op
+    # per tensor: atleast_1d(x, y)), the implementation carries `wrapper`, called as
+    # wrapper(run, *args, **kwargs), where run(*args, **kwargs) dispatches the op itself.
+    wrapper = getattr(opdef.impl, "wrapper", None)
+    if wrapper is not None and not wrapped and grad_fn is None and out_dtype is None:
+        def run(*a: Any, **k: Any) -> Any:
+            return dispatch(opdef, a, k, wrapped=True)
+
+        return wrapper(run, *args, **kwargs)
+    # Note [Value-dependent shapes]: an implementation's `prepare` turns the arguments that
+    # decide its output's shape by their values (masked_select's mask, repeat_interleave's
+    # repeats) into static arguments, from their concrete values, before the op is keyed and
+    # recorded: the op's vjp, traced later, then has static shapes.
+    prepare = getattr(opdef.impl, "prepare", None)
+    if prepare is not None:
+        args, kwargs = prepare(*args, **kwargs)
     leaves, treedef = _flatten(args, kwargs)
     tensor_pos = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Tensor)]
     values = tuple(leaves[i]._value for i in tensor_pos)
@@ -313,15 +332,19 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
         name, saves, edges = sig.graph
         node = Node(name, call, sig.id, values, saves, opdef.multi_output, opdef.no_derivative,
                     edges=edges)  # fmt: skip
+        node.n_outputs = len(avals)
         recipe = node
     elif deferred:
         recipe = Recipe(call, sig.id, values, opdef.multi_output)
     depth = 1 + max([v.depth for v in values], default=0) if deferred else 0
     arrays = (tuple(out) if opdef.multi_output else (out,)) if out is not None else None
     results = []
+    # An implementation's `constant_outputs`: float outputs torch never differentiates
+    # (linalg.lu's permutation matrix P).
+    constant = getattr(opdef.impl, "constant_outputs", ())
     for i, (shape, dtype) in enumerate(avals):
         # torch: only floating and complex outputs can require grad (argmax, comparisons...).
-        differentiable = node is not None and dtype in _DIFFERENTIABLE
+        differentiable = node is not None and dtype in _DIFFERENTIABLE and i not in constant
         owner = node if differentiable else None
         if arrays is None:
             assert recipe is not None

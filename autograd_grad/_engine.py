@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -340,7 +340,8 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
                     results[i] = cotangents[j]
     if _core.hooks_registered:
         for i, v in enumerate(in_values):
-            if v.node is None and v.hooks and sub.used[i]:  # leaf hooks, before accumulation
+            if v.node is None and v.hooks and sub.used[i] and results[i] is not None:
+                # leaf hooks, before accumulation
                 results[i] = _run_hooks(v, results[i])
     if not retain_graph:
         for node in sub.nodes:
@@ -354,10 +355,26 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Tensor | None], retain_
 # with every hooked tensor cut (read as a constant, See `collect`'s `stop`): when a hooked
 # tensor's turn comes, every path into it has been summed, its hooks run on that sum, and the
 # next stage starts from it with the hooked gradient. Leaf hooks run on the final gradient.
+# Node hooks stage the same way: a node with hooks is a stage of all its outputs at once (its
+# prehooks see every grad_output, None where no gradient reached one); a node with post hooks
+# also cuts at its non-leaf inputs, so its stage's vjp is the node's own backward, whose
+# grad_inputs the hooks see and may replace before they are summed into its inputs.
 
 def _hooked(out_values: Sequence[Value]) -> list[Value]:
-    """The non-leaf values with hooks that backward from `out_values` reaches."""
-    return [v for v in behind(out_values) if v.hooks and v.node is not None]
+    """The non-leaf values backward from `out_values` stages at: those with tensor hooks, the
+    outputs of nodes with hooks, the inputs of nodes with post hooks."""
+    staged: dict[int, Value] = {}
+    for v in behind(out_values):
+        node = v.node
+        if node is None:
+            continue
+        if v.hooks or node.prehooks or node.posthooks:
+            staged[id(v)] = v
+        if node.posthooks:
+            for u, needs in zip(node.inputs, node.needs_input_grad):
+                if needs and u.node is not None:
+                    staged.setdefault(id(u), u)
+    return list(staged.values())
 
 
 def _run_hooks(v: Value, grad: Tensor) -> Tensor:
@@ -368,53 +385,145 @@ def _run_hooks(v: Value, grad: Tensor) -> Tensor:
     return grad
 
 
+def _hook_result(hook: Any, result: Any, expected: int) -> tuple[Any, ...]:
+    """A node hook's replacement, checked as torch checks it."""
+    if not isinstance(result, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(result).__name__}'")
+    if len(result) != expected:
+        raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect "
+                           f"number of values (got {len(result)}, but expected {expected})")
+    return result
+
+
+def _stages(hooked: list[Value]) -> list[list[Value]]:
+    """The hooked values grouped by node, newest node first, outputs in order."""
+    groups: list[list[Value]] = []
+    for v in sorted(hooked, key=lambda v: (-v.node.id, v.index)):  # type: ignore[union-attr]
+        if groups and groups[-1][0].node is v.node:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return groups
+
+
 def _hooked_gradients(out_values: list[Value], cotangents: list[Tensor], in_values: list[Value],
                       hooked: list[Value], batched: bool, record: bool,
                       capture_raw: bool, check_nan: bool = False) -> list[Tensor]:  # fmt: skip
     """The gradients w.r.t. `in_values`, stage by stage. See Note [Hooks]."""
-    order = sorted(hooked, key=lambda v: v.node.id, reverse=True)  # type: ignore[union-attr]
-    stop = frozenset(id(v) for v in order)
+    stages = _stages(hooked)
+    stop = frozenset(id(v) for v in hooked)
     totals: dict[int, Tensor] = {}
 
-    def sweep(outs: list[Value], cts: list[Tensor], remaining: list[Value]) -> None:
+    def add(v: Value, g: Tensor) -> None:
+        prev = totals.get(id(v))
+        with set_grad_enabled(record):
+            totals[id(v)] = g if prev is None else prev + g
+
+    def sweep(outs: list[Value], cts: list[Tensor], targets: list[Value]) -> list[Tensor | None]:
+        if not targets:
+            return []
+        sub = collect(outs, targets, _lazy.live_pending(), stop)
+        grads = _gradients(sub, batched, targets, cts, record)
+        return [g if used else None for g, used in zip(grads, sub.used)]
+
+    def sweep_on(outs: list[Value], cts: list[Tensor], remaining: list[Value]) -> None:
         skip = {id(v) for v in outs}
         targets = [v for v in in_values if id(v) not in skip]
         targets += [v for v in remaining if id(v) not in skip and v not in targets]
-        if not targets:
-            return
-        sub = collect(outs, targets, _lazy.live_pending(), stop)
-        grads = _gradients(sub, batched, targets, cts, record)
-        with set_grad_enabled(record):
-            for v, g, used in zip(targets, grads, sub.used):
-                if used:
-                    prev = totals.get(id(v))
-                    totals[id(v)] = g if prev is None else prev + g
+        for v, g in zip(targets, sweep(outs, cts, targets)):
+            if g is not None:
+                add(v, g)
 
     # A hooked output's gradient goes through its hooks before going anywhere.
     plain = [(v, g) for v, g in zip(out_values, cotangents) if id(v) not in stop]
     for v, g in zip(out_values, cotangents):
         if id(v) in stop:
-            totals[id(v)] = g if id(v) not in totals else totals[id(v)] + g
+            add(v, g)
     if plain:
-        sweep([v for v, _ in plain], [g for _, g in plain], order)
+        sweep_on([v for v, _ in plain], [g for _, g in plain], hooked)
     requested = {id(v) for v in in_values}
     raw: dict[int, Tensor] = {}
-    for k, h in enumerate(order):
-        g = totals.get(id(h))
-        if g is None:
-            continue  # no gradient reaches it
-        if capture_raw and id(h) in requested and any(
-                id(v) in requested for v in behind([h])[1:]):  # fmt: skip
-            # torch: autograd.grad captures a requested tensor's gradient before its hooks
-            # when its grad_fn runs anyway (a requested input lies behind it).
-            raw[id(h)] = g
-        g = totals[id(h)] = _run_hooks(h, g)
-        if check_nan:
-            _check_nan(h, g)
-        sweep([h], [g], order[k + 1:])
+    for k, group in enumerate(stages):
+        node = group[0].node
+        assert node is not None
+        for h in group:
+            g = totals.get(id(h))
+            if g is None:
+                continue  # no gradient reaches it
+            if capture_raw and id(h) in requested and any(
+                    id(v) in requested for v in behind([h])[1:]):  # fmt: skip
+                # torch: autograd.grad captures a requested tensor's gradient before its hooks
+                # when its grad_fn runs anyway (a requested input lies behind it).
+                raw[id(h)] = g
+            g = totals[id(h)] = _run_hooks(h, g)
+            if check_nan:
+                _check_nan(h, g)
+        grad_outputs: tuple[Any, ...] = ()
+        if node.prehooks or node.posthooks:
+            grad_outputs = _run_prehooks(node, group, totals)
+        reached = [h for h in group if id(h) in totals]
+        if not reached:
+            continue
+        cts = [totals[id(h)] for h in reached]
+        if node.posthooks:
+            _run_posthooks(node, grad_outputs, sweep(reached, cts, _node_inputs(node)), add)
+        else:
+            sweep_on(reached, cts, [v for later in stages[k + 1:] for v in later])
     totals.update(raw)
-    return [totals[id(v)] if id(v) in totals else _zeros_like(Tensor._from_value(v), record)
-            for v in in_values]  # fmt: skip
+    # No gradient reached an input (a hook replaced it by None): None, as in torch.
+    return [totals.get(id(v)) for v in in_values]
+
+
+def _run_prehooks(node: Node, group: list[Value], totals: dict[int, Tensor]) -> tuple[Any, ...]:
+    """Run the node's prehooks on its grad_outputs; their replacements go into `totals`."""
+    by_index = {h.index: h for h in group}
+    grads = tuple(totals.get(id(by_index[i])) if i in by_index else None
+                  for i in range(node.n_outputs))  # fmt: skip
+    for hook in list(node.prehooks or ()):
+        replaced = hook(grads)
+        if replaced is not None:
+            grads = _hook_result(hook, replaced, len(grads))
+    for i, h in by_index.items():
+        if grads[i] is None:
+            totals.pop(id(h), None)
+        else:
+            totals[id(h)] = grads[i]
+    return grads
+
+
+def _node_inputs(node: Node) -> list[Value]:
+    """The node's inputs that need a gradient, each once."""
+    out: list[Value] = []
+    for v, needs in zip(node.inputs, node.needs_input_grad):
+        if needs and all(v is not u for u in out):
+            out.append(v)
+    return out
+
+
+def _run_posthooks(node: Node, grad_outputs: tuple[Any, ...], grads: list[Tensor | None],
+                   add: Callable[[Value, Tensor], None]) -> None:  # fmt: skip
+    """Run the node's post hooks on its grad_inputs (one per `next_functions` entry; an input
+    used twice gets its whole gradient at its first entry), then sum them into its inputs."""
+    inputs = _node_inputs(node)
+    slots = list(range(len(node.inputs)) if node.edges is None else node.edges)
+    grad_inputs: list[Any] = []
+    values: list[Value | None] = []
+    given: set[int] = set()
+    for k in slots:
+        v = None if k is None or not node.needs_input_grad[k] else node.inputs[k]
+        i = next((i for i, u in enumerate(inputs) if u is v), None)
+        values.append(v)
+        grad_inputs.append(grads[i] if i is not None and i not in given else None)
+        if i is not None:
+            given.add(i)
+    result = tuple(grad_inputs)
+    for hook in list(node.posthooks or ()):
+        replaced = hook(result, grad_outputs)
+        if replaced is not None:
+            result = _hook_result(hook, replaced, len(result))
+    for v, g in zip(values, result):
+        if v is not None and g is not None:
+            add(v, g)
 
 
 def _check_nan(h: Value, g: Tensor) -> None:

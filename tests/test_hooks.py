@@ -1,6 +1,6 @@
-"""Tensor hooks against real torch: register_hook on leaves and non-leaves (observing and
+"""Hooks against real torch: Tensor.register_hook on leaves and non-leaves (observing and
 replacing gradients, several per tensor, chains and branches, create_graph), removal, the
-post-accumulate-grad hook, and torch's errors."""
+post-accumulate-grad hook, Node prehooks and post hooks, and torch's errors."""
 
 from __future__ import annotations
 
@@ -119,3 +119,54 @@ def test_hook_errors() -> None:
     same_in_both(lambda t, c: c.register_hook(lambda g: g), const([1.0]))
     same_in_both(lambda t, x: (x * 2).register_post_accumulate_grad_hook(lambda p: None), X)
     same_in_both(lambda t, c: c.register_post_accumulate_grad_hook(lambda p: None), const([1.0]))
+
+
+def test_node_prehooks_and_posthooks() -> None:
+    def prog(t, x, w):
+        log = []
+        y = x * w
+        y.register_hook(lambda g: g * 10)  # tensor hooks run before the node's prehooks
+        y.grad_fn.register_prehook(lambda go: log.append(("pre", go)))
+        y.grad_fn.register_hook(lambda gi, go: (log.append(("post", gi, go)), (gi[0] * 2, None))[1])
+        z = y.sin().sum()
+        return t.autograd.grad(z, [x, w], allow_unused=True), log
+
+    same_in_both(prog, X, leaf([3.0, 4.0, 0.5]))
+
+    def multi_output(t, x):
+        seen = []
+        a, b = x.split([1, 2])
+        handle = a.grad_fn.register_prehook(lambda go: (seen.append(go), (go[0] * 3, go[1]))[1])
+        s = a.sum() + (b * b).sum()
+        first = t.autograd.grad(s, x, retain_graph=True)
+        handle.remove()
+        return first, t.autograd.grad(s, x), seen, a.grad_fn is b.grad_fn
+
+    same_in_both(multi_output, X)
+
+    def with_backward_and_create_graph(t, x):
+        u = x * 3
+        y = u.tanh()
+        y.grad_fn.register_hook(lambda gi, go: (gi[0] + 1,))
+        (y * y).sum().backward()
+        s = x.sin()
+        s.grad_fn.register_hook(lambda gi, go: (gi[0] * x,))
+        (g,) = t.autograd.grad(s.sum(), x, create_graph=True)
+        return x.grad, g, t.autograd.grad(g.sum(), x)
+
+    same_in_both(with_backward_and_create_graph, X)
+
+
+def test_node_hook_errors() -> None:
+    def not_a_tuple(t, x):
+        y = x * 2
+        y.grad_fn.register_hook(lambda gi, go: 5)
+        return t.autograd.grad(y.sum(), x)
+
+    def wrong_length(t, x):
+        y = x * 2
+        y.grad_fn.register_prehook(lambda go: (go[0], go[0]))
+        return t.autograd.grad(y.sum(), x)
+
+    same_in_both(not_a_tuple, X)
+    same_in_both(wrong_length, X)
