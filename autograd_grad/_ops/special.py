@@ -1,3 +1,353 @@
 """Special functions (`torch.special`) and the rest of torch's elementwise math."""
 
 from __future__ import annotations
+
+import dataclasses
+import math
+from collections import namedtuple
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+from jax.custom_derivatives import SymbolicZero
+
+from .. import _dtype, _errors
+from . import pointwise
+from ._table import BINARY, FLOAT, NONE, NOT_IMPLEMENTED, OPS, OpInfoTest, op
+
+Array = jax.Array
+_NUMBER = (bool, int, float, complex)
+_SQRT_2PI = math.sqrt(2 * math.pi)
+_SPECIAL = ("special",)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(x.shape) if hasattr(x, "shape") else ()
+
+
+def _broadcast(*xs: Any) -> list[Array]:
+    """Operands broadcast to one shape (torch's error first), so a custom rule's tangents
+    have the output's shape."""
+    shape: tuple[int, ...] = ()
+    for x in xs:
+        shape = _errors.broadcast_shapes(shape, _shape(x))
+    return [jnp.broadcast_to(x, shape) for x in xs]
+
+
+def _instantiate(t: Any, like: Array) -> Array:
+    return jnp.zeros_like(like) if isinstance(t, SymbolicZero) else t
+
+
+def _no_input_grad(t: Any, what: str) -> None:
+    """torch's `not_implemented(what)` formula (derivatives.yaml): raised when backward needs
+    that input's gradient, which is when its tangent is not a symbolic zero."""
+    if not isinstance(t, SymbolicZero):
+        raise NotImplementedError(f"the derivative for '{what}' is not implemented.")
+
+
+def _special_name(name: str) -> str:
+    # torch's codegen: special_log_ndtr -> SpecialLogNdtrBackward0.
+    return "".join(part.title() for part in ("special_" + name).split("_")) + "Backward0"
+
+
+# --- unary special functions with derivatives ----------------------------------------------
+
+@jax.custom_jvp
+def _entr(x: Array) -> Array:
+    # torch: calc_entr: -x log x for x > 0, 0 at 0, -inf below, nan for nan.
+    positive = jnp.where(x > 0, x, jnp.ones_like(x))
+    out = jnp.where(x > 0, -positive * jnp.log(positive),
+                    jnp.where(x == 0, jnp.zeros_like(x), jnp.full_like(x, -jnp.inf)))
+    return jnp.where(jnp.isnan(x), x, out)
+
+
+@_entr.defjvp
+def _entr_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    return _entr(x), t * -(1 + jnp.log(x))  # torch: derivatives.yaml "special_entr"
+
+
+@jax.custom_jvp
+def _erfcx(x: Array) -> Array:
+    return jsp.erfcx(x)
+
+
+@_erfcx.defjvp
+def _erfcx_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    out = _erfcx(x)
+    return out, (2.0 * x * out - 2.0 / math.sqrt(math.pi)) * t  # derivatives.yaml
+
+
+@jax.custom_jvp
+def _i0e(x: Array) -> Array:
+    return jsp.i0e(x)
+
+
+@_i0e.defjvp
+def _i0e_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    out = _i0e(x)
+    return out, (_i1e(x) - jnp.sign(x) * out) * t  # derivatives.yaml "special_i0e"
+
+
+def _safe_x(x: Array) -> tuple[Array, Array]:
+    # torch: i1_backward/i1e_backward replace |x| <= eps by eps and give 0.5 there.
+    eps = jnp.finfo(x.dtype).eps
+    not_tiny = jnp.abs(x) > eps
+    return not_tiny, jnp.where(not_tiny, x, jnp.full_like(x, eps))
+
+
+@jax.custom_jvp
+def _i1(x: Array) -> Array:
+    return jsp.i1(x)
+
+
+@_i1.defjvp
+def _i1_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    out = _i1(x)
+    not_tiny, safe = _safe_x(x)
+    dx = pointwise._i0(safe) - out / safe
+    return out, jnp.where(not_tiny, dx, jnp.full_like(x, 0.5)) * t
+
+
+@jax.custom_jvp
+def _i1e(x: Array) -> Array:
+    return jsp.i1e(x)
+
+
+@_i1e.defjvp
+def _i1e_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    out = _i1e(x)
+    not_tiny, safe = _safe_x(x)
+    dx = _i0e(safe) - out * (jnp.sign(safe) + 1 / safe)
+    return out, jnp.where(not_tiny, dx, jnp.full_like(x, 0.5)) * t
+
+
+@jax.custom_jvp
+def _ndtri(x: Array) -> Array:
+    return jsp.ndtri(x)
+
+
+@_ndtri.defjvp
+def _ndtri_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    out = _ndtri(x)
+    return out, _SQRT_2PI * jnp.exp(jnp.square(out) / 2) * t  # derivatives.yaml
+
+
+@jax.custom_jvp
+def _log_ndtr(x: Array) -> Array:
+    # torch: calc_log_ndtr, through erfcx below -1 and log1p(-erfc / 2) above.
+    t = x * math.sqrt(0.5)
+    low = jnp.log(_erfcx(-t) / 2) - t * t
+    high = jnp.log1p(-jsp.erfc(t) / 2)
+    return jnp.where(x < -1, low, high)
+
+
+@_log_ndtr.defjvp
+def _log_ndtr_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    out = _log_ndtr(x)
+    return out, t / _SQRT_2PI * jnp.exp(-(out + jnp.square(x) / 2))  # derivatives.yaml
+
+
+def _ndtr(x: Array) -> Array:
+    # torch: special_ndtr is composite, (1 + erf(x / sqrt(2))) * 0.5 (grad_fn MulBackward1).
+    return (1 + jsp.erf(x * math.sqrt(0.5))) * 0.5
+
+
+def _special_unary(name: str, fn: Any, grad_fn: str | None = None,
+                   opinfo: OpInfoTest | None = OpInfoTest()) -> None:  # fmt: skip
+    def impl(input: Array) -> Array:
+        return fn(input)
+
+    impl.__name__ = name
+    op(name, grad_fn=grad_fn or _special_name(name), promote=FLOAT, method=False,
+       namespaces=_SPECIAL, opinfo=opinfo)(impl)  # fmt: skip
+
+
+_special_unary("entr", _entr)
+_special_unary("erfcx", _erfcx)
+_special_unary("i0e", _i0e)
+_special_unary("i1", _i1)
+_special_unary("i1e", _i1e)
+_special_unary("ndtri", _ndtri)
+_special_unary("log_ndtr", _log_ndtr)
+_special_unary("ndtr", _ndtr, grad_fn="MulBackward1")
+
+
+# --- binary special functions ---------------------------------------------------------------
+
+def _scalar_overload(base: str) -> Any:
+    """torch's node names for the Tensor/Scalar overloads: self_scalar is 1, other_scalar 2."""
+
+    def name(self: Any, other: Any) -> str:
+        if not hasattr(self, "shape"):
+            return f"{base}1"
+        return f"{base}2" if not hasattr(other, "shape") else f"{base}0"
+
+    return name
+
+
+@jax.custom_jvp
+def _xlog1py(x: Array, y: Array) -> Array:
+    # torch: xlog1py is nan for nan y, 0 for x == 0, else x * log1p(y).
+    out = jnp.where(x == 0, jnp.zeros_like(x), x * jnp.log1p(y))
+    return jnp.where(jnp.isnan(y), y, out)
+
+
+@_xlog1py.defjvp
+def _xlog1py_jvp(primals: tuple[Array, Array], tangents: tuple[Array, Array]) -> Any:
+    (x, y), (tx, ty) = primals, tangents
+    # torch: derivatives.yaml "special_xlog1py", xlog1py(grad, other) with 0 where self == 0
+    # and other <= -1 (a tangent must be linear: grad times log1p(other)).
+    dx = jnp.where((x == 0) & (y <= -1), jnp.zeros_like(x), jnp.log1p(y))
+    return _xlog1py(x, y), tx * dx + ty * x / (y + 1)
+
+
+@op("xlog1py", grad_fn=_scalar_overload("SpecialXlog1PyBackward"), promote=FLOAT, method=False,
+    namespaces=_SPECIAL)  # fmt: skip
+def xlog1py(input: Array, other: Array) -> Array:
+    return _xlog1py(*_broadcast(input, other))
+
+
+def _hurwitz(x: Array, q: Array) -> Array:
+    """zeta(x, q) with torch's (Cephes') conventions. jsp.zeta loses accuracy for q < 0, so
+    the terms below 1 are summed directly: zeta(x, q) = sum_k<m (q + k)^-x + zeta(x, q + m)."""
+    shift = jnp.where(q < 0, jnp.ceil(-q), jnp.zeros_like(q))
+    steps = jnp.max(shift, initial=0.0)
+
+    def body(state: tuple[Array, Array]) -> tuple[Array, Array]:
+        k, total = state
+        term = jnp.where(k < shift, jnp.power(q + k, -x), jnp.zeros_like(total))
+        return k + 1, total + term
+
+    def cond(state: tuple[Array, Array]) -> Array:
+        return state[0] < steps
+
+    _, head = jax.lax.while_loop(cond, body, (jnp.zeros((), q.dtype), jnp.zeros_like(q)))
+    out = head + jsp.zeta(x, q + shift)
+    nan = jnp.full_like(out, jnp.nan)
+    inf = jnp.full_like(out, jnp.inf)
+    pole = (q <= 0) & (q == jnp.floor(q))
+    out = jnp.where((q <= 0) & (x != jnp.floor(x)), nan, out)
+    out = jnp.where(pole, inf, out)
+    out = jnp.where(x < 1, nan, out)
+    return jnp.where(x == 1, inf, out)
+
+
+@jax.custom_jvp
+def _zeta(x: Array, q: Array) -> Array:
+    return _hurwitz(x, q)
+
+
+def _zeta_jvp(primals: tuple[Array, Array], tangents: tuple[Any, Any]) -> Any:
+    (x, q), (tx, tq) = primals, tangents
+    _no_input_grad(tx, "zeta")
+    out = _zeta(x, q)
+    return out, _instantiate(tq, q) * -x * _zeta(x + 1.0, q)  # derivatives.yaml
+
+
+_zeta.defjvp(_zeta_jvp, symbolic_zeros=True)
+
+
+@op("zeta", grad_fn=_scalar_overload("SpecialZetaBackward"), promote=FLOAT, method=False,
+    namespaces=_SPECIAL)  # fmt: skip
+def zeta(input: Array, other: Array) -> Array:
+    return _zeta(*_broadcast(input, other))
+
+
+def _gamma_density(a: Array, x: Array) -> Array:
+    # torch: derivatives.yaml "igamma" other: exp((self - 1) * log(other) - other - lgamma(self)).
+    return jnp.exp((a - 1) * jnp.log(x) - x - pointwise._lgamma(a))
+
+
+@jax.custom_jvp
+def _igamma(a: Array, x: Array) -> Array:
+    return jsp.gammainc(a, x)
+
+
+def _igamma_jvp(primals: tuple[Array, Array], tangents: tuple[Any, Any]) -> Any:
+    (a, x), (ta, tx) = primals, tangents
+    _no_input_grad(ta, "igamma: input")
+    return _igamma(a, x), _instantiate(tx, x) * _gamma_density(a, x)
+
+
+_igamma.defjvp(_igamma_jvp, symbolic_zeros=True)
+
+
+@jax.custom_jvp
+def _igammac(a: Array, x: Array) -> Array:
+    return jsp.gammaincc(a, x)
+
+
+def _igammac_jvp(primals: tuple[Array, Array], tangents: tuple[Any, Any]) -> Any:
+    (a, x), (ta, tx) = primals, tangents
+    _no_input_grad(ta, "igammac: input")
+    return _igammac(a, x), -_instantiate(tx, x) * _gamma_density(a, x)
+
+
+_igammac.defjvp(_igammac_jvp, symbolic_zeros=True)
+
+
+def _check_float(input: Array, name: str) -> None:
+    d = _dtype.from_np(input.dtype)
+    if not d.is_floating_point:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_dtype.legacy_name(d)}\'')
+
+
+@op("igamma", grad_fn="IgammaBackward0", promote=BINARY, inplace="igamma_")
+def igamma(input: Array, other: Array) -> Array:
+    _check_float(input, "igamma")
+    return _igamma(*_broadcast(input, other))
+
+
+@op("igammac", grad_fn="IgammacBackward0", promote=BINARY, inplace="igammac_")
+def igammac(input: Array, other: Array) -> Array:
+    _check_float(input, "igammac")
+    return _igammac(*_broadcast(input, other))
+
+
+@op("gammainc", grad_fn="IgammaBackward0", promote=BINARY, method=False, namespaces=_SPECIAL,
+    opinfo=None)  # fmt: skip
+def gammainc(input: Array, other: Array) -> Array:
+    return igamma.impl(input, other)
+
+
+@op("gammaincc", grad_fn="IgammacBackward0", promote=BINARY, method=False, namespaces=_SPECIAL,
+    opinfo=None)  # fmt: skip
+def gammaincc(input: Array, other: Array) -> Array:
+    return igammac.impl(input, other)
+
+
+# torch.special.polygamma is torch.polygamma (pointwise.py): the same op in both namespaces.
+if "special" not in OPS["polygamma"].namespaces:
+    OPS["polygamma"] = dataclasses.replace(
+        OPS["polygamma"], namespaces=(*OPS["polygamma"].namespaces, "special"))
+
+
+# --- mvlgamma ---------------------------------------------------------------------------------
+
+def _mvlgamma(input: Array, p: int) -> Array:
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    d = _dtype.to_float(_dtype.from_np(input.dtype))
+    x = input.astype(d.np)
+    # torch: sum of lgamma(x - j / 2), j = p - 1 ... 0, plus p (p - 1) / 4 log(pi).
+    args = jnp.arange(-p * 0.5 + 0.5, 0.5, 0.5, dtype=d.np) + x[..., None]
+    total = jnp.sum(pointwise._lgamma(args), axis=-1)
+    return total + jnp.asarray(p * (p - 1) * math.log(math.pi) / 4, d.np)
+
+
+@op("mvlgamma", grad_fn="MvlgammaBackward0", inplace="mvlgamma_")
+def mvlgamma(input: Array, p: int) -> Array:
+    return _mvlgamma(input, p)
+
+
+@op("multigammaln", grad_fn="MvlgammaBackward0", method=False, namespaces=_SPECIAL, opinfo=None)
+def multigammaln(input: Array, p: int) -> Array:
+    return _mvlgamma(input, p)
