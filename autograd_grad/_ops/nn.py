@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
+import inspect
+import math
 from typing import Any
 
 import jax
@@ -494,3 +497,344 @@ def group_norm(input: Array, num_groups: int, weight: Array | None = None,
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+# --- distances ------------------------------------------------------------------------------
+
+def _floating(*xs: Array) -> list[Array]:
+    """Operands cast to their common dtype, integer and bool to the default float."""
+    d = _dtype.to_float(_dtype.result_type(*xs))
+    return [_dtype.cast(x, d) for x in xs]
+
+
+def _clamp_min0(x: Array) -> Array:
+    # torch: clamp_min's gradient is 1 at the bound (See Note [clamp at the bounds]).
+    return jnp.where(x >= 0, x, jnp.zeros_like(x))
+
+
+@op("cosine_similarity", grad_fn="SumBackward1", namespaces=("torch", "nn.functional"),
+    method=False)  # fmt: skip
+def cosine_similarity(x1: Array, x2: Array, dim: int = 1, eps: float = 1e-8) -> Array:
+    d = _dtype.result_type(x1, x2)
+    if not d.is_floating_point:
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{_dtype.legacy_name(d)}")  # fmt: skip
+    x1, x2 = jnp.broadcast_arrays(_dtype.cast(x1, d), _dtype.cast(x2, d))
+    axis = _errors.wrap_dim(dim, x1.ndim)
+    if x1.ndim == 0:  # a scalar is a vector of one along dim 0
+        x1, x2 = x1.reshape(1), x2.reshape(1)
+    # torch: each norm is clamped to eps in place under no_grad, so the clamp has no
+    # derivative of its own (aten/native/Distance.cpp cosine_similarity).
+    n1 = _vector_norm_keep(x1, axis)
+    n2 = _vector_norm_keep(x2, axis)
+    n1 = n1 + jax.lax.stop_gradient(jnp.maximum(n1, eps) - n1)
+    n2 = n2 + jax.lax.stop_gradient(jnp.maximum(n2, eps) - n2)
+    return jnp.sum((x1 / n1) * (x2 / n2), axis=axis)
+
+
+def _vector_norm_keep(x: Array, axis: int) -> Array:
+    from .reduce import _vector_norm
+
+    return _vector_norm(x, 2, (axis,), True)
+
+
+@op("pairwise_distance", grad_fn="NormBackward1", namespaces=("torch", "nn.functional"),
+    method=False)  # fmt: skip
+def pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Array:  # fmt: skip
+    from .reduce import _vector_norm
+
+    # torch: at::norm(x1 - x2 + eps, p, innermost dim, keepdim) (aten/native/Distance.cpp).
+    diff = _dtype.cast(x1 - x2 if x1.dtype != jnp.bool_ else x1 ^ x2, _dtype.result_type(x1, x2))
+    diff = _floating(diff)[0] + eps
+    if diff.ndim == 0:
+        return jnp.abs(diff) if p != 0 else (diff != 0).astype(diff.dtype)
+    return _vector_norm(diff, p, (diff.ndim - 1,), keepdim)
+
+
+@op("pdist", grad_fn="PdistBackward0", namespaces=("torch", "nn.functional"), method=False)
+def pdist(input: Array, p: float = 2.0) -> Array:
+    from .reduce import _vector_norm
+
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = jnp.triu_indices(input.shape[0], 1)
+    return _vector_norm(input[i] - input[j], p, (1,), False)
+
+
+# --- margin and embedding losses -----------------------------------------------------------
+
+def _reduction_of(size_average: Any, reduce: Any, reduction: str) -> str:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduced_name(last: str) -> Any:
+    """The node of a loss that ends in apply_loss_reduction: mean(), sum() or its last op
+    (the op's arguments bound to its implementation's signature)."""
+
+    def name(*args: Any, **kwargs: Any) -> str:
+        bound = inspect.signature(name.op.impl).bind(*args, **kwargs)  # type: ignore[attr-defined]
+        bound.apply_defaults()
+        a = bound.arguments
+        reduction = _legacy_reduction(a.get("size_average"), a.get("reduce"), a["reduction"])
+        return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, last)
+
+    return name
+
+
+def _named(opdef: Any) -> Any:
+    """Give an op's `_reduced_name` its OpDef (registered after the name function)."""
+    opdef.grad_fn.op = opdef
+    return opdef
+
+
+@_named
+@op("cosine_embedding_loss", grad_fn=_reduced_name("AddBackward0"), namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.cosine_embedding_loss"))  # fmt: skip
+def cosine_embedding_loss(input1: Array, input2: Array, target: Array, margin: float = 0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if target.ndim not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    want = 2 if target.ndim == 1 else 1
+    if input1.ndim != want or input2.ndim != want:
+        raise RuntimeError(
+            f"{target.ndim}D target tensor expects {want}D input tensors, but found inputs with "
+            f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+    # torch: aten/native/Loss.cpp, with EPSILON = 1e-12 added to the squared magnitudes.
+    x1, x2 = _floating(input1, input2)
+    axis = target.ndim
+    prod_sum = jnp.sum(x1 * x2, axis=axis)
+    mag1 = jnp.sum(x1 * x1, axis=axis) + 1e-12
+    mag2 = jnp.sum(x2 * x2, axis=axis) + 1e-12
+    cos = prod_sum / jnp.sqrt(mag1 * mag2)
+    zeros = jnp.zeros_like(cos)
+    out = (jnp.where(target == 1, 1 - cos, zeros)
+           + jnp.where(target == -1, _clamp_min0(cos - margin), zeros))  # fmt: skip
+    return _reduce(out, reduction)
+
+
+@_named
+@op("hinge_embedding_loss", grad_fn=_reduced_name("AddBackward0"), namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.hinge_embedding_loss"))  # fmt: skip
+def hinge_embedding_loss(input: Array, target: Array, margin: float = 1.0,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _reduction_of(size_average, reduce, reduction)
+    # torch: aten/native/Loss.cpp hinge_embedding_loss.
+    zeros = jnp.zeros_like(input)
+    margin_clamp = _clamp_min0(margin - input)
+    out = jnp.where(target != 1, margin_clamp, zeros) + jnp.where(target != -1, input, zeros)
+    return _reduce(out, reduction)
+
+
+@_named
+@op("margin_ranking_loss", grad_fn=_reduced_name("ClampMinBackward0"), namespaces=F,
+    method=False)  # fmt: skip
+def margin_ranking_loss(input1: Array, input2: Array, target: Array, margin: float = 0,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: torch.Size({list(input1.shape)}), input2: torch.Size({list(input2.shape)}), "
+            f"target: torch.Size({list(target.shape)}) ")
+    x1, x2, t = _floating(input1, input2, target)
+    return _reduce(_clamp_min0(-t * (x1 - x2) + margin), reduction)
+
+
+@op("soft_margin_loss", grad_fn="SoftMarginLossBackward0", namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.soft_margin_loss"))  # fmt: skip
+def soft_margin_loss(input: Array, target: Array, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _reduction_of(size_average, reduce, reduction)
+    input, target = _dtype.promote(input, target)
+    return _reduce(jnp.log1p(jnp.exp(-input * target)), reduction)
+
+
+def _multilabel_soft_name(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+                          reduce: Any = None, reduction: str = "mean") -> str:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, "DivBackward0")
+
+
+@op("multilabel_soft_margin_loss", grad_fn=_multilabel_soft_name, namespaces=F, method=False)
+def multilabel_soft_margin_loss(input: Array, target: Array, weight: Array | None = None,
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = -(target * jax.nn.log_sigmoid(input) + (1 - target) * jax.nn.log_sigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = jnp.sum(loss, axis=class_dim) / input.shape[class_dim]
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not valid")
+    return _reduce(loss, reduction)
+
+
+def _margin_shapes(input: Array, target: Array, name: str) -> tuple[int, int]:
+    if not ((input.ndim == 2 and input.shape[1] != 0) or (input.ndim == 1 and input.shape[0] != 0)
+            or input.ndim == 0):  # fmt: skip
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {list(input.shape)}")  # fmt: skip
+    if jnp.issubdtype(target.dtype, jnp.floating):
+        raise RuntimeError(f"expected scalar type Long but found {_dtype.legacy_name(_dtype.from_np(target.dtype))}")
+    nframe = 1 if input.ndim <= 1 else input.shape[0]
+    dim = 1 if input.ndim == 0 else input.shape[-1]
+    return nframe, dim
+
+
+@op("multi_margin_loss", grad_fn="MultiMarginLossBackward0", namespaces=F, method=False)
+def multi_margin_loss(input: Array, target: Array, p: int = 1, margin: float = 1.0,
+                      weight: Array | None = None, size_average: Any = None, reduce: Any = None,
+                      reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    nframe, dim = _margin_shapes(input, target, "multi_margin_loss")
+    if target.ndim > 1 or target.size != nframe:
+        if input.ndim == 2:
+            raise RuntimeError(
+                "multi_margin_loss: target tensor should be 1-D with size equal to the number "
+                f"of input samples (batch size). Expected target size [{nframe}], but got "
+                f"{list(target.shape)}. Input has shape {list(input.shape)}.")
+        raise RuntimeError(f"inconsistent target size, expected {nframe} but got "
+                           f"{list(target.shape)}")  # fmt: skip
+    if weight is not None and weight.size != dim:
+        raise RuntimeError(f"inconsistent weight size, expected {dim} but got {list(weight.shape)}")
+    x = input.reshape(nframe, dim)
+    y = target.reshape(nframe)
+    # torch: aten/native/LossMultiMargin.cpp, the j == y term left out; the backward counts
+    # a term only where margin - x[y] + x[j] > 0.
+    x_y = jnp.take_along_axis(x, y[:, None], axis=1)
+    z = margin - x_y + x
+    h = jnp.where(z > 0, z, jnp.zeros_like(z))
+    if p == 2:
+        h = h * h
+    if weight is not None:
+        h = h * weight.astype(x.dtype)[y][:, None]
+    h = jnp.where(jnp.arange(dim)[None, :] == y[:, None], jnp.zeros_like(h), h)
+    loss = jnp.sum(h, axis=1) / dim
+    if reduction == "none":
+        return loss if target.ndim > 0 else loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+@op("multilabel_margin_loss", grad_fn="MultilabelMarginLossBackward0", namespaces=F,
+    method=False)  # fmt: skip
+def multilabel_margin_loss(input: Array, target: Array, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _reduction_of(size_average, reduce, reduction)
+    nframe, dim = _margin_shapes(input, target, "multilabel_margin_loss")
+    if (input.ndim <= 1 and target.ndim != input.ndim) or (
+            input.ndim == 2 and (target.ndim != 2 or target.shape != input.shape)) or (
+            input.ndim == 1 and target.shape != input.shape):  # fmt: skip
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")  # fmt: skip
+    x = input.reshape(nframe, dim)
+    t = target.reshape(nframe, dim)
+    # torch: aten/native/LossMultiLabelMargin.cpp. The targets are the entries before the
+    # first -1; every (target j, non-target k) pair adds max(0, 1 - (x[j] - x[k])).
+    valid = jnp.cumprod(t != -1, axis=1).astype(bool)
+    safe = jnp.where(valid, t, 0)
+    is_target = jnp.any(valid[:, :, None] & (safe[:, :, None] == jnp.arange(dim)[None, None, :]),
+                        axis=1)  # fmt: skip
+    x_t = jnp.take_along_axis(x, safe, axis=1)
+    z = 1 - x_t[:, :, None] + x[:, None, :]
+    keep = valid[:, :, None] & ~is_target[:, None, :] & (z > 0)
+    loss = jnp.sum(jnp.where(keep, z, jnp.zeros_like(z)), axis=(1, 2)) / dim
+    if reduction == "none":
+        return loss if target.ndim > 1 else loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+@_named
+@op("triplet_margin_loss", grad_fn=_reduced_name("ClampMinBackward0"), namespaces=F,
+    method=False)  # fmt: skip
+def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs")
+    dist_pos = pairwise_distance.impl(anchor, positive, p, eps)
+    dist_neg = pairwise_distance.impl(anchor, negative, p, eps)
+    if swap:
+        dist_neg = jnp.minimum(dist_neg, pairwise_distance.impl(positive, negative, p, eps))
+    return _reduce(_clamp_min0(margin + dist_pos - dist_neg), reduction)
+
+
+def _poisson_name(input: Any, target: Any, log_input: bool = True, full: bool = False,
+                  size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                  reduction: str = "mean") -> str:  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    last = "AddBackward0" if full else "SubBackward0"
+    return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, last)
+
+
+@op("poisson_nll_loss", grad_fn=_poisson_name, namespaces=F, method=False)
+def poisson_nll_loss(input: Array, target: Array, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Array:  # fmt: skip
+    reduction = _reduction_of(size_average, reduce, reduction)
+    # torch: aten/native/Loss.cpp poisson_nll_loss.
+    input, target = _floating(input, target)
+    if log_input:
+        loss = jnp.exp(input) - target * input
+    else:
+        loss = input - target * jnp.log(input + eps)
+    if full:
+        t = target
+        stirling = t * jnp.log(t) - t + 0.5 * jnp.log(2 * math.pi * t)
+        loss = loss + jnp.where(t <= 1, jnp.zeros_like(stirling), stirling)
+    return _reduce(loss, reduction)
+
+
+def _gaussian_name(input: Any, target: Any, var: Any, full: bool = False, eps: float = 1e-6,
+                   reduction: str = "mean") -> str:  # fmt: skip
+    last = "AddBackward0" if full else "MulBackward0"
+    return {"mean": "MeanBackward0", "sum": "SumBackward0"}.get(reduction, last)
+
+
+@op("gaussian_nll_loss", grad_fn=_gaussian_name, namespaces=F, method=False)
+def gaussian_nll_loss(input: Array, target: Array, var: Any, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Array:  # fmt: skip
+    # torch: nn/functional.py gaussian_nll_loss.
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * jnp.ones_like(input)
+    elif not _errors.is_traced(var) and bool(jnp.any(var < 0)):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = jnp.expand_dims(var, -1)
+        elif input.ndim == var.ndim and builtins.sum(
+                y for x, y in zip(input.shape, var.shape) if x != y) == 1:  # fmt: skip
+            pass
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(reduction + " is not valid")
+    # The clamp runs in place under no_grad: the gradient passes it unchanged.
+    var = var + jax.lax.stop_gradient(jnp.maximum(var, eps) - var)
+    loss = 0.5 * (jnp.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)

@@ -51,3 +51,40 @@ def _max_pool(n: int) -> Any:
 
 
 max_pool1d, max_pool2d, max_pool3d = _max_pool(1), _max_pool(2), _max_pool(3)
+
+
+def _call(name: str, *args: Any, **kwargs: Any) -> Any:
+    from .._dispatch import dispatch
+    from .._ops import OPS
+
+    return dispatch(OPS[name], args, kwargs)
+
+
+def _no_grad_target(target: Any) -> Any:
+    # torch differentiates these losses only through comparisons of the target (where its
+    # value picks a branch): the target gets no gradient, not a zero one.
+    return target.detach() if target.requires_grad else target
+
+
+def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.cosine_embedding_loss`."""
+    return _call("cosine_embedding_loss", input1, input2, _no_grad_target(target), margin,
+                 size_average, reduce, reduction)  # fmt: skip
+
+
+def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.hinge_embedding_loss`."""
+    return _call("hinge_embedding_loss", input, _no_grad_target(target), margin, size_average,
+                 reduce, reduction)  # fmt: skip
+
+
+def soft_margin_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.soft_margin_loss` (the target is not differentiable)."""
+    if target.requires_grad:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")  # fmt: skip
+    return _call("soft_margin_loss", input, target, size_average, reduce, reduction)
