@@ -228,3 +228,36 @@ def test_inside_jax_jit() -> None:
     x = jnp.array([1.0, 2.0], dtype=jnp.float32)
     assert jnp.allclose(jax.jit(pure)(x), 15.0)
     assert jnp.allclose(jax.jit(jax.grad(pure))(x), jnp.array([6.0, 12.0]))
+
+
+def test_set_materialize_grads() -> None:
+    def prog(t, x):
+        seen = []
+
+        class TwoOutputs(t.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, materialize):
+                ctx.set_materialize_grads(materialize)
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, ga, gb):
+                seen.append((ga is None, gb is None))
+                g = 0
+                if ga is not None:
+                    g = g + ga * 2
+                if gb is not None:
+                    g = g + gb * 3
+                return g, None
+
+        out = []
+        for materialize in (True, False):
+            a, b = TwoOutputs.apply(x, materialize)
+            out.append(t.autograd.grad(a.sum(), x))
+            a, b = TwoOutputs.apply(x, materialize)
+            out.append(t.autograd.grad((a + b).sum(), x))
+            a, b = TwoOutputs.apply(x, materialize)
+            (b * b).sum().backward()
+        return out, x.grad, seen
+
+    same_in_both(prog, X)

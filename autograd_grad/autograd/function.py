@@ -8,8 +8,8 @@ tensors as arrays, everything else as static data. So a custom Function composes
 `create_graph` (a backward written with differentiable ops is differentiated again, to any
 order), `is_grads_batched` (jax.vmap of the backward), `torch.func` and `jax.jit`.
 
-Deviations: gradients are always materialized (zeros, never None, reach `backward`, as
-with torch's default `set_materialize_grads(True)`); `mark_dirty` is accepted without
+`ctx.set_materialize_grads(False)` passes None to `backward` for the outputs no gradient
+reaches (custom_vjp's symbolic zeros), zeros otherwise. Deviations: `mark_dirty` is accepted without
 in-place semantics; a tensor computed inside `forward` and saved is differentiable in a
 double backward (torch treats it as a constant, since its forward runs without a graph).
 """
@@ -22,6 +22,7 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 from .. import _dtype, _lazy
 from .._core import Node, Value, is_grad_enabled, no_grad
@@ -222,7 +223,10 @@ def _custom_vjp(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, An
         _, outs = run_forward(arrays)
         return tuple(o._value.data for o in outs)
 
-    def fwd(*arrays: jax.Array) -> Any:
+    def fwd(*primals: Any) -> Any:
+        # symbolic_zeros: the primals come wrapped, and the cotangents of outputs no gradient
+        # reaches arrive as SymbolicZero, which `set_materialize_grads(False)` shows as None.
+        arrays = tuple(p.value for p in primals)
         ctx, outs = run_forward(arrays)
         shapes = _Static({"avals": [(a.shape, a.dtype) for a in arrays]})
         return tuple(o._value.data for o in outs), (_pack(ctx), shapes)
@@ -231,7 +235,12 @@ def _custom_vjp(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, An
         packed, shapes = residuals
         ctx = _unpack(packed)
         ctx.needs_input_grad = needs
-        grads = cls.backward(ctx, *[Tensor._from_array(c) for c in cotangents])
+        given = []
+        for c in cotangents:
+            if isinstance(c, SymbolicZero):
+                c = jax.numpy.zeros(c.aval.shape, c.aval.dtype) if ctx.materialize_grads else None
+            given.append(None if c is None else Tensor._from_array(c))
+        grads = cls.backward(ctx, *given)
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) != len(args):
             raise RuntimeError(f"function {name} returned an incorrect number of gradients "
@@ -256,7 +265,7 @@ def _custom_vjp(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, An
             out.append(jax.lax.stop_gradient(a) if once else a)
         return tuple(out)
 
-    call.defvjp(fwd, bwd)
+    call.defvjp(fwd, bwd, symbolic_zeros=True)
     return call
 
 
