@@ -72,7 +72,8 @@ FLOAT_DTYPES = (torch.float32, torch.float64)
 SECOND_ORDER_DTYPES = (torch.float64,)
 # One forward-only dtype: the first of these the OpInfo declares.
 INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
-TOLERANCES = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-9)}
+TOLERANCES = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-9),
+              torch.complex64: (1e-4, 1e-5), torch.complex128: (1e-7, 1e-9)}
 NAMESPACE_PREFIX = {"torch": "", "nn.functional": "nn.functional.", "linalg": "linalg.",
                     "special": "special.", "fft": "fft."}
 
@@ -321,8 +322,9 @@ def assert_close(ours: Any, theirs: Any, case: Case, path: str, *, meta: bool = 
             np.testing.assert_array_equal(a, b, err_msg=path)
         else:
             rtol, atol = case.tolerances(theirs.dtype)
-            np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol,
-                                       atol=atol, equal_nan=True, err_msg=path)  # fmt: skip
+            wide = np.complex128 if b.dtype.kind == "c" else np.float64
+            np.testing.assert_allclose(a.astype(wide), b.astype(wide), rtol=rtol, atol=atol,
+                                       equal_nan=True, err_msg=path)  # fmt: skip
         return
     if isinstance(theirs, (list, tuple)):
         assert isinstance(ours, (list, tuple)), f"{path}: expected a sequence, got {_short(ours)}"
@@ -376,7 +378,10 @@ def _random_like(rng: np.random.Generator, outs: list[Any],
     arrays = []
     for o in outs:
         shape = tuple(o.shape) if batch is None else (batch, *o.shape)
-        arrays.append(rng.standard_normal(shape).astype(str(o.dtype).removeprefix("torch.")))
+        a = rng.standard_normal(shape)
+        if o.dtype.is_complex:  # complex cotangents, so the imaginary parts are checked too
+            a = a + 1j * rng.standard_normal(shape)
+        arrays.append(a.astype(str(o.dtype).removeprefix("torch.")))
     return arrays
 
 

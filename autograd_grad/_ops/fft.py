@@ -1,3 +1,319 @@
 """Fourier transforms (`torch.fft`) and complex views."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype, _errors
+from ._table import op
+
+Array = jax.Array
+
+# Note [FFT gradients]: torch's backward formulas (derivatives.yaml "_fft_r2c", "_fft_c2r",
+# "_fft_c2c") are the adjoints of the transforms, with the c2r one doubling the bins that
+# stand for two (all but the zero and Nyquist bins). JAX's transpose rules for its FFTs are
+# the same adjoints, and the engine's conj(vjp(conj(ct))) turns them into torch's conjugate
+# Wirtinger gradients (See Note [Complex gradients] in _trace.py): so every transform here
+# is plain jnp.fft, after torch's own resizing of the input (crop or zero-pad).
+
+_NORMS = ("backward", "forward", "ortho")
+# The same scaling, written for the transform in the other direction.
+_SWAPPED = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
+
+
+def _norm(norm: str | None) -> str:
+    if norm is None:
+        return "backward"
+    if norm not in _NORMS:
+        raise RuntimeError(f'Invalid normalization mode: "{norm}"')
+    return norm
+
+
+def _wrap(dim: int, ndim: int) -> int:
+    # torch: maybe_wrap_dim(..., wrap_scalar=false).
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _errors.wrap_dim(dim, ndim)
+
+
+def _promote(name: str, x: Array, *, complex_input: bool) -> Array:
+    """torch's promote_tensor_fft: integers to the default float dtype, then complex where the
+    transform needs a complex input."""
+    d = _dtype.from_np(x.dtype)
+    if not (d.is_floating_point or d.is_complex):
+        d = _dtype.get_default_dtype()
+    if d.name in ("float16", "bfloat16"):
+        raise RuntimeError(f"Unsupported dtype {_dtype.legacy_name(d)}")
+    if complex_input:
+        d = d.to_complex()
+    return _dtype.cast(x, d)
+
+
+def _resize(x: Array, dims: Sequence[int], sizes: Sequence[int]) -> Array:
+    """torch's resize_fft_input: each transformed dim cropped or zero-padded to its size."""
+    pad = [(0, 0)] * x.ndim
+    padded = False
+    for d, n in zip(dims, sizes):
+        if x.shape[d] > n:
+            x = jax.lax.slice_in_dim(x, 0, n, axis=d)
+        elif x.shape[d] < n:
+            pad[d] = (0, n - x.shape[d])
+            padded = True
+    return jnp.pad(x, pad) if padded else x
+
+
+def _check_points(n: int) -> None:
+    if n < 1:
+        raise RuntimeError(f"Invalid number of data points ({n}) specified")
+
+
+def _shape_and_dims(x: Array, s: Sequence[int] | None,
+                    dim: int | Sequence[int] | None) -> tuple[list[int], list[int]]:  # fmt: skip
+    """torch's canonicalize_fft_shape_and_dim_args: (sizes, dims)."""
+    if isinstance(dim, int):
+        dim = [dim]
+    if isinstance(s, int):
+        s = [s]
+    dims: list[int] = []
+    if dim is not None:
+        dims = [_wrap(d, x.ndim) for d in dim]
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("FFT dims must be unique")
+    if s is not None:
+        if dim is not None and len(dim) != len(s):
+            raise RuntimeError("When given, dim and shape arguments must have the same length")
+        if len(s) > x.ndim:
+            raise RuntimeError(
+                f"Got shape with {len(s)} values but input tensor only has {x.ndim} dimensions.")
+        if dim is None:
+            dims = list(range(x.ndim - len(s), x.ndim))
+        sizes = [x.shape[d] if n == -1 else int(n) for d, n in zip(dims, s)]
+    elif dim is None:
+        dims = list(range(x.ndim))
+        sizes = list(x.shape)
+    else:
+        sizes = [x.shape[d] for d in dims]
+    for n in sizes:
+        _check_points(n)
+    return sizes, dims
+
+
+# --- one dimension -------------------------------------------------------------------------
+
+def _c2c_or_r2c(name: str, input: Array, n: int | None, dim: int, norm: str | None,
+                inverse: bool) -> Array:  # fmt: skip
+    x = _promote(name, input, complex_input=False)
+    d = _wrap(dim, x.ndim)
+    size = x.shape[d] if n is None else n
+    _check_points(size)
+    x = _resize(x, [d], [size]) if n is not None else x
+    fn = jnp.fft.ifft if inverse else jnp.fft.fft
+    return fn(x, axis=d, norm=_norm(norm))
+
+
+def _fft1_name(kind: str) -> Any:
+    def name(input: Any, *args: Any, **kwargs: Any) -> str:
+        if input.dtype.is_complex:
+            return "FftC2CBackward0"
+        # torch: a real input runs _fft_r2c, conjugated after for the inverse transform.
+        return "FftR2CBackward0" if kind == "fft" else "ConjBackward0"
+
+    return name
+
+
+def _r2c_saves(input: Any, *args: Any, **kwargs: Any) -> bool:
+    # torch: _fft_r2c keeps its input for backward; _fft_c2c and _fft_c2r keep nothing.
+    return not input.dtype.is_complex
+
+
+@op("fft", grad_fn=_fft1_name("fft"), saves=_r2c_saves, method=False, namespaces=("fft",))
+def fft(input: Array, n: int | None = None, dim: int = -1, norm: str | None = None) -> Array:
+    return _c2c_or_r2c("fft", input, n, dim, norm, inverse=False)
+
+
+@op("ifft", grad_fn=_fft1_name("ifft"), saves=_r2c_saves, method=False, namespaces=("fft",))
+def ifft(input: Array, n: int | None = None, dim: int = -1, norm: str | None = None) -> Array:
+    return _c2c_or_r2c("ifft", input, n, dim, norm, inverse=True)
+
+
+def _real_only(name: str, input: Array, n_dims: bool = False) -> None:
+    if jnp.iscomplexobj(input):
+        what = "a real-valued input tensor" if n_dims else "a real input tensor"
+        raise RuntimeError(
+            f"{name} expects {what}, but got {_dtype.legacy_name(_dtype.from_np(input.dtype))}")
+
+
+def _r2c(name: str, input: Array, n: int | None, dim: int, norm: str | None,
+         inverse: bool) -> Array:  # fmt: skip
+    _real_only(name, input)
+    x = _promote(name, input, complex_input=False)
+    d = _wrap(dim, x.ndim)
+    size = x.shape[d] if n is None else n
+    _check_points(size)
+    x = _resize(x, [d], [size]) if n is not None else x
+    if inverse:  # ihfft: the conjugate of a one-sided forward transform, scaled as an inverse
+        return jnp.conj(jnp.fft.rfft(x, axis=d, norm=_SWAPPED[_norm(norm)]))
+    return jnp.fft.rfft(x, axis=d, norm=_norm(norm))
+
+
+@op("rfft", grad_fn="FftR2CBackward0", saves=True, method=False, namespaces=("fft",))
+def rfft(input: Array, n: int | None = None, dim: int = -1, norm: str | None = None) -> Array:
+    return _r2c("rfft", input, n, dim, norm, inverse=False)
+
+
+@op("ihfft", grad_fn="ConjBackward0", saves=True, method=False, namespaces=("fft",))
+def ihfft(input: Array, n: int | None = None, dim: int = -1, norm: str | None = None) -> Array:
+    return _r2c("ihfft", input, n, dim, norm, inverse=True)
+
+
+def _c2r(name: str, input: Array, n: int | None, dim: int, norm: str | None,
+         forward: bool) -> Array:  # fmt: skip
+    x = _promote(name, input, complex_input=True)
+    d = _wrap(dim, x.ndim)
+    size = 2 * (x.shape[d] - 1) if n is None else n
+    _check_points(size)
+    if n is not None:
+        x = _resize(x, [d], [size // 2 + 1])
+    if forward:  # hfft: the inverse real transform of the conjugate, scaled as a forward one
+        return jnp.fft.irfft(jnp.conj(x), n=size, axis=d, norm=_SWAPPED[_norm(norm)])
+    return jnp.fft.irfft(x, n=size, axis=d, norm=_norm(norm))
+
+
+@op("irfft", grad_fn="FftC2RBackward0", saves=False, method=False, namespaces=("fft",))
+def irfft(input: Array, n: int | None = None, dim: int = -1, norm: str | None = None) -> Array:
+    return _c2r("irfft", input, n, dim, norm, forward=False)
+
+
+@op("hfft", grad_fn="FftC2RBackward0", saves=False, method=False, namespaces=("fft",))
+def hfft(input: Array, n: int | None = None, dim: int = -1, norm: str | None = None) -> Array:
+    return _c2r("hfft", input, n, dim, norm, forward=True)
+
+
+# --- n dimensions --------------------------------------------------------------------------
+
+def _c2c_n(name: str, input: Array, s: Any, dim: Any, norm: str | None, inverse: bool) -> Array:
+    # torch: fftn promotes a real input to complex and runs _fft_c2c (no r2c shortcut).
+    x = _promote(name, input, complex_input=True)
+    sizes, dims = _shape_and_dims(x, s, dim)
+    x = _resize(x, dims, sizes)
+    if not dims:
+        return x
+    fn = jnp.fft.ifftn if inverse else jnp.fft.fftn
+    return fn(x, axes=dims, norm=_norm(norm))
+
+
+def _r2c_n(name: str, input: Array, s: Any, dim: Any, norm: str | None, inverse: bool) -> Array:
+    if inverse and jnp.iscomplexobj(input):
+        raise RuntimeError(
+            "Only supports floating-point dtypes, but found: "
+            f"{_dtype.legacy_name(_dtype.from_np(input.dtype))}")
+    _real_only("rfftn", input, n_dims=True)
+    x = _promote(name, input, complex_input=False)
+    sizes, dims = _shape_and_dims(x, s, dim)
+    if not dims:
+        raise RuntimeError(f"{'ihfftn' if inverse else 'rfftn'} must transform at least one axis")
+    x = _resize(x, dims, sizes)
+    if inverse:
+        return jnp.conj(jnp.fft.rfftn(x, axes=dims, norm=_SWAPPED[_norm(norm)]))
+    return jnp.fft.rfftn(x, axes=dims, norm=_norm(norm))
+
+
+def _c2r_n(name: str, input: Array, s: Any, dim: Any, norm: str | None, forward: bool) -> Array:
+    x = _promote(name, input, complex_input=True)
+    sizes, dims = _shape_and_dims(x, s, dim)
+    if not dims:
+        raise RuntimeError(f"{'hfftn' if forward else 'irfftn'} must transform at least one axis")
+    # torch: canonicalize_fft_c2r_shape_and_dim_args; the last dim's output size defaults to
+    # 2 * (m - 1), and its input is resized to half of it plus one.
+    if s is None or (not isinstance(s, int) and s[-1] == -1):
+        last = 2 * (x.shape[dims[-1]] - 1)
+    else:
+        last = sizes[-1]
+    _check_points(last)
+    sizes[-1] = last // 2 + 1
+    x = _resize(x, dims, sizes)
+    out_sizes = [*sizes[:-1], last]
+    if forward:
+        return jnp.fft.irfftn(jnp.conj(x), s=out_sizes, axes=dims, norm=_SWAPPED[_norm(norm)])
+    return jnp.fft.irfftn(x, s=out_sizes, axes=dims, norm=_norm(norm))
+
+
+def _c2c_n_name(input: Any, *args: Any, **kwargs: Any) -> str:
+    return "FftC2CBackward0"
+
+
+def _ihfftn_name(ndim_default: int | None) -> Any:
+    def name(input: Any, s: Any = None, dim: Any = (-2, -1) if ndim_default == 2 else None,
+             norm: str | None = None) -> str:  # fmt: skip
+        # torch: one transformed dim is r2c then conj; more add a c2c over the others.
+        if dim is not None:
+            count = 1 if isinstance(dim, int) else len(dim)
+        elif s is not None:
+            count = 1 if isinstance(s, int) else len(s)
+        else:
+            count = input.ndim
+        return "ConjBackward0" if count == 1 else "FftC2CBackward0"
+
+    return name
+
+
+def _nd(name: str, kind: str, two: bool) -> None:
+    default_dim: Any = (-2, -1) if two else None
+
+    if kind == "c2c" or kind == "ic2c":
+        def impl(input: Array, s: Any = None, dim: Any = default_dim,
+                 norm: str | None = None) -> Array:  # fmt: skip
+            return _c2c_n(name, input, s, dim, norm, inverse=kind == "ic2c")
+        grad_fn: Any = _c2c_n_name
+    elif kind == "r2c" or kind == "ir2c":
+        def impl(input: Array, s: Any = None, dim: Any = default_dim,
+                 norm: str | None = None) -> Array:  # fmt: skip
+            return _r2c_n(name, input, s, dim, norm, inverse=kind == "ir2c")
+        grad_fn = "FftR2CBackward0" if kind == "r2c" else _ihfftn_name(2 if two else None)
+    else:
+        def impl(input: Array, s: Any = None, dim: Any = default_dim,
+                 norm: str | None = None) -> Array:  # fmt: skip
+            return _c2r_n(name, input, s, dim, norm, forward=kind == "fc2r")
+        grad_fn = "FftC2RBackward0"
+    impl.__name__ = impl.__qualname__ = name
+    saves = kind in ("r2c", "ir2c")  # See _r2c_saves
+    op(name, grad_fn=grad_fn, saves=saves, method=False, namespaces=("fft",))(impl)
+
+
+for _two in (True, False):
+    _suffix = "2" if _two else "n"
+    _nd("fft" + _suffix, "c2c", _two)
+    _nd("ifft" + _suffix, "ic2c", _two)
+    _nd("rfft" + _suffix, "r2c", _two)
+    _nd("ihfft" + _suffix, "ir2c", _two)
+    _nd("irfft" + _suffix, "c2r", _two)
+    _nd("hfft" + _suffix, "fc2r", _two)
+
+
+# --- shifts --------------------------------------------------------------------------------
+
+def _shift(input: Array, dim: Any, inverse: bool) -> Array:
+    if dim is None:
+        dims = list(range(input.ndim))
+    elif isinstance(dim, int):
+        dims = [_errors.wrap_dim(dim, input.ndim)]
+    else:
+        dims = [_errors.wrap_dim(d, input.ndim) for d in dim]
+    if not dims:
+        return input
+    shifts = [(input.shape[d] + 1) // 2 if inverse else input.shape[d] // 2 for d in dims]
+    return jnp.roll(input, shifts, axis=dims)
+
+
+@op("fftshift", grad_fn="RollBackward0", saves=False, method=False, namespaces=("fft",))
+def fftshift(input: Array, dim: Any = None) -> Array:
+    return _shift(input, dim, inverse=False)
+
+
+@op("ifftshift", grad_fn="RollBackward0", saves=False, method=False, namespaces=("fft",))
+def ifftshift(input: Array, dim: Any = None) -> Array:
+    return _shift(input, dim, inverse=True)
