@@ -202,11 +202,17 @@ def our_function(info: Any) -> Callable[..., Any]:
         return _resolve(ag, info.name)
     if info.op is getattr(torch.Tensor, info.name, None):
         return _method(info.name)
-    fn = info.op
-    if isinstance(fn, types.FunctionType):
-        scope = {**fn.__globals__, "torch": ag}
-        return types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
-    raise TypeError(f"don't know how to call our version of {info.name}'s op {fn!r}")
+    if isinstance(info.op, types.FunctionType):
+        return _rebound(info.op)
+    raise TypeError(f"don't know how to call our version of {info.name}'s op {info.op!r}")
+
+
+def _rebound(fn: Any) -> Any:
+    """A Python function from torch's test code with `torch` bound to autograd_grad."""
+    if not isinstance(fn, types.FunctionType):
+        return fn
+    scope = {**fn.__globals__, "torch": ag}
+    return types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
 def _method(name: str) -> Callable[..., Any]:
@@ -429,6 +435,10 @@ def run_sample(case: Case, sample: Any, index: int) -> bool:
     if not positions or not pair.leaves:
         return False
     our_flat, their_flat = _flat(ours), _flat(theirs)
+    # As torch's gradcheck: the grads are of the sample's output_process_fn_grad of the
+    # results (svd's gauge-invariant parts, lu's L and U).
+    process = sample.output_process_fn_grad
+    ours, theirs = _rebound(process)(ours), process(theirs)
     assert len(our_flat) == len(their_flat), (
         f"{path}: {len(our_flat)} outputs, torch {len(their_flat)}")
     outs = {False: [their_flat[i] for i in positions], True: [our_flat[i] for i in positions]}
