@@ -1,3 +1,413 @@
 """Indexing, scatter and gather, searching, counting and statistics."""
 
 from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype, _errors
+from ._table import NOT_IMPLEMENTED, OpInfoTest, op
+from .reduce import _return_type, dims
+from .shape import _check_index_bounds, _scatter_positions
+
+Array = jax.Array
+
+
+def _legacy(x: Array) -> str:
+    return _dtype.legacy_name(_dtype.from_np(x.dtype))
+
+
+def _is_tensor(x: Any) -> bool:
+    return hasattr(x, "_value")  # a Tensor, above dispatch (prepare hooks)
+
+
+def _concrete(x: Any) -> np.ndarray:
+    """A Tensor's values on the host, for an op whose output shape depends on them. Inside a
+    JAX transform they are not known: JAX's own error says so (TracerArrayConversionError).
+    See Note [Value-dependent shapes] in _dispatch.py."""
+    return np.asarray(x._data)
+
+
+class Static:
+    """A host array as one static argument (hashable by value, a single pytree leaf), as
+    `prepare` hooks pass the values an output shape depends on."""
+
+    __slots__ = ("array", "_key")
+
+    def __init__(self, array: Any) -> None:
+        self.array = np.ascontiguousarray(array)
+        self._key = (self.array.shape, str(self.array.dtype), self.array.tobytes())
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Static) and self._key == other._key
+
+
+def _values_needed(x: Array, name: str) -> np.ndarray:
+    """An array's values, for an op whose output shape depends on them (nonzero, unique...).
+    Such an op always runs eagerly; inside a JAX transform it cannot run at all."""
+    if _errors.is_traced(x):
+        raise jax.errors.ConcretizationTypeError(
+            x, f"torch.{name}'s output shape depends on the input's values, which are not known "
+               "inside a JAX transformation (jax.jit, jax.vmap, jax_function); compute it outside "
+               "the transformation, or use a fixed-size variant (nonzero_static)")
+    return np.asarray(x)
+
+
+# --- take / put -------------------------------------------------------------------------------
+
+def _flat_index(index: Array, numel: int, name: str) -> Array:
+    if index.dtype != jnp.int64:
+        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got {_legacy(index)}")
+    if not _errors.is_traced(index) and index.size:
+        bad = (index < -numel) | (index >= numel)
+        if bool(jnp.any(bad)):
+            value = int(index[bad].reshape(-1)[0])
+            raise IndexError(
+                f"out of range: tried to access index {value} on a tensor of {numel} elements.")
+    return jnp.where(index < 0, index + numel, index)
+
+
+@op("take", grad_fn="TakeBackward0")
+def take(input: Array, index: Array) -> Array:
+    flat = input.reshape(-1)
+    idx = _flat_index(index, flat.shape[0], "take")
+    if flat.shape[0] == 0:
+        return jnp.zeros(index.shape, input.dtype)
+    return jnp.take(flat, idx)
+
+
+@op("put", grad_fn="PutBackward0", inplace="put_")
+def put(input: Array, index: Array, source: Array, accumulate: bool = False) -> Array:
+    if source.size != index.size:
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source.size}, index.numel() = {index.size}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(
+            "put_(): self and source expected to have the same dtype, but got self.dtype = "
+            f"{_legacy(input)} and source.dtype = {_legacy(source)}")
+    flat = input.reshape(-1)
+    idx = _flat_index(index, flat.shape[0], "put")
+    if idx.size == 0:
+        return input
+    at = flat.at[idx.reshape(-1)]
+    out = at.add(source.reshape(-1)) if accumulate else at.set(source.reshape(-1))
+    return out.reshape(input.shape)
+
+
+# --- index_put and advanced indexing ------------------------------------------------------------
+
+def _mask_indices(indices: Any) -> Any:
+    """index_put's indices with bool/uint8 masks replaced by their integer positions, one
+    index tensor per mask dimension (at::index's expandTensors)."""
+    from .._tensor import Tensor
+
+    out: list[Any] = []
+    for t in indices:
+        if _is_tensor(t) and t.dtype.name in ("bool", "uint8"):
+            positions = np.nonzero(_concrete(t))
+            out.extend(Tensor._from_array(_dtype.to_device(p.astype(np.int64))) for p in positions)
+        else:
+            out.append(t)
+    return tuple(out)
+
+
+def _index_key(input: Array, indices: Any) -> tuple[Any, ...]:
+    """at::index's key: the index tensors (integer, after `_mask_indices`) at their dims,
+    full slices for None; torch's errors for bad dtypes, too many indices, out of range."""
+    if len(indices) > input.ndim:
+        raise IndexError(
+            f"too many indices for tensor of dimension {input.ndim} (got {len(indices)})")
+    key: list[Any] = []
+    for d, t in enumerate(indices):
+        if t is None:
+            key.append(slice(None))
+            continue
+        if t.dtype not in (jnp.int64, jnp.int32):
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        size = input.shape[d]
+        if not _errors.is_traced(t) and t.size:
+            bad = (t < -size) | (t >= size)
+            if bool(jnp.any(bad)):
+                value = int(t[bad].reshape(-1)[0])
+                raise IndexError(f"index {value} is out of bounds for dimension {d} with size {size}")
+        key.append(jnp.where(t < 0, t + size, t))
+    return tuple(key)
+
+
+def _index_put(input: Array, indices: Any, values: Array, accumulate: bool) -> Array:
+    if values.dtype != input.dtype:
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got {_legacy(input)} "
+            f"for the destination and {_legacy(values)} for the source.")
+    key = _index_key(input, indices)
+    target = jax.eval_shape(lambda x: x[key], jax.ShapeDtypeStruct(input.shape, input.dtype)).shape
+    try:
+        np.broadcast_shapes(values.shape, target)
+    except ValueError:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(target)}") from None
+    values = jnp.broadcast_to(values, target)
+    return input.at[key].add(values) if accumulate else input.at[key].set(values)
+
+
+@op("index_put", grad_fn="IndexPutBackward0", inplace="index_put_")
+def index_put(input: Array, indices: Any, values: Array, accumulate: bool = False) -> Array:
+    return _index_put(input, indices, values, accumulate)
+
+
+def _index_put_prepare(input: Any, indices: Any, *args: Any, **kwargs: Any) -> Any:
+    return (input, _mask_indices(indices), *args), kwargs
+
+
+index_put.impl.prepare = _index_put_prepare  # type: ignore[attr-defined]
+
+
+def _clamped_key(input: Array, indices: Any) -> tuple[Array, ...]:
+    """_unsafe_masked_index's indices: clamped into range (masked-out positions may point
+    anywhere), negatives wrapped."""
+    key = []
+    for d, t in enumerate(indices):
+        size = input.shape[d]
+        t = jnp.clip(t, -size, size - 1)
+        key.append(jnp.where(t < 0, t + size, t))
+    return tuple(key)
+
+
+@op("_unsafe_masked_index", grad_fn="UnsafeMaskedIndexBackward0", method=False)
+def _unsafe_masked_index(input: Array, mask: Array, indices: Any, fill: Any) -> Array:
+    picked = input[_clamped_key(input, indices)]
+    return jnp.where(mask, picked, _dtype.cast(fill, _dtype.from_np(input.dtype)))
+
+
+@op("_unsafe_masked_index_put_accumulate", grad_fn="UnsafeMaskedIndexPutAccumulateBackward0",
+    method=False)  # fmt: skip
+def _unsafe_masked_index_put_accumulate(input: Array, mask: Array, indices: Any,
+                                        values: Array) -> Array:  # fmt: skip
+    key = _clamped_key(input, indices)
+    masked = jnp.where(mask, values, jnp.zeros((), values.dtype))
+    return input.at[key].add(jnp.broadcast_to(masked, jnp.broadcast_shapes(
+        *(k.shape for k in key), mask.shape, values.shape)))
+
+
+# --- index_copy / index_fill ---------------------------------------------------------------------
+
+def _vector_index(index: Array, name: str, message: str | None = None) -> Array:
+    if index.ndim > 1:
+        if message is not None:
+            raise RuntimeError(message)
+        raise IndexError(f"{name}(): Index should have dimension 1 or 0 (got {index.ndim})")
+    return index.reshape(-1)
+
+
+@op("index_copy", grad_fn="IndexCopyBackward0", inplace="index_copy_")
+def index_copy(input: Array, dim: int, index: Array, source: Array) -> Array:
+    if index.dtype != jnp.int64:
+        raise RuntimeError(
+            f"index_copy_(): Expected a long tensor for index, but got {_legacy(index)}")
+    idx = _vector_index(index, "index_copy_")
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        if source.size != 1 or idx.size != 1:
+            raise IndexError(
+                f"index_copy_(): Number of indices ({idx.size}) should be equal to "
+                f"source.size(dim) ({source.size})")
+        _check_copy_bounds(idx, 1, 0)
+        return source.reshape(()).astype(input.dtype)
+    src = source if source.ndim else source.reshape(1)
+    n_src = src.shape[axis] if src.ndim == input.ndim else 1
+    if idx.size != n_src:
+        raise IndexError(
+            f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) "
+            f"({n_src})")
+    for d in range(input.ndim):
+        if d != axis and (src.ndim != input.ndim or src.shape[d] != input.shape[d]):
+            have = src.shape[d] if d < src.ndim else 1
+            raise RuntimeError(
+                "index_copy_(): Source/destination tensor must have same slice shapes. "
+                f"Destination slice shape: {input.shape[d]} at dimension {d} and source slice "
+                f"shape: {have} at dimension {d}.")
+    if source.dtype != input.dtype:
+        raise RuntimeError(
+            "index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{_legacy(input)} and (source) {_legacy(source)}")
+    _check_copy_bounds(idx, input.shape[axis], axis)
+    key = (slice(None),) * axis + (idx,)
+    return input.at[key].set(src.reshape(input.shape[:axis] + (idx.size,) + input.shape[axis + 1:]))
+
+
+def _check_copy_bounds(index: Array, size: int, axis: int) -> None:
+    if _errors.is_traced(index) or index.size == 0:
+        return
+    bad = (index < 0) | (index >= size)
+    if bool(jnp.any(bad)):
+        value = int(index[bad].reshape(-1)[0])
+        raise IndexError(
+            f"index_copy_(): index {value} is out of bounds for dimension {axis} with size {size}")
+
+
+def _index_mask(shape: tuple[int, ...], axis: int, index: Array) -> Array:
+    """A bool array of `shape`, True at the positions `index` picks along `axis`."""
+    size = shape[axis] if shape else 1
+    hit = jnp.zeros((size,), bool).at[jnp.where(index < 0, index + size, index)].set(True)
+    if not shape:
+        return hit.reshape(())
+    return hit.reshape((1,) * axis + (size,) + (1,) * (len(shape) - axis - 1))
+
+
+@op("index_fill", grad_fn=lambda input, dim, index, value: "IndexFillBackward1" if hasattr(
+    value, "shape") else "IndexFillBackward0", inplace="index_fill_")  # fmt: skip
+def index_fill(input: Array, dim: int, index: Array, value: Any) -> Array:
+    if index.dtype != jnp.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if hasattr(value, "ndim") and value.ndim != 0:
+        raise RuntimeError(
+            "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s).")
+    idx = _vector_index(index, "index_fill_", "Index has to be a vector/scalar")
+    axis = _errors.wrap_dim(dim, input.ndim)
+    _check_index_bounds(idx, input.shape[axis] if input.ndim else 1, axis)
+    fill = _dtype.cast(value, _dtype.from_np(input.dtype))
+    return jnp.where(_index_mask(input.shape, axis, idx), fill, input)
+
+
+# --- masked_scatter / masked_select ---------------------------------------------------------------
+
+@op("masked_scatter", grad_fn="MaskedScatterBackward0", inplace="masked_scatter_")
+def masked_scatter(input: Array, mask: Array, source: Array) -> Array:
+    if mask.dtype != jnp.bool_:
+        raise RuntimeError(
+            f"masked_scatter_ only supports boolean masks, but got mask with dtype {_legacy(mask)}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{_legacy(input)} and {_legacy(source)}")
+    shape = _errors.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    m = jnp.broadcast_to(mask, shape).reshape(-1)
+    x = jnp.broadcast_to(input, shape).reshape(-1)
+    if not _errors.is_traced(mask) and int(jnp.sum(m)) > source.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    if source.size == 0:
+        return x.reshape(shape)
+    k = jnp.clip(jnp.cumsum(m) - 1, 0, source.size - 1)
+    picked = jnp.take(source.reshape(-1), k)
+    return jnp.where(m, picked, x).reshape(shape)
+
+
+@op("masked_select", grad_fn="MaskedSelectBackward0")
+def masked_select(input: Array, mask: Array, *, _positions: Any = None) -> Array:
+    """`_positions`: the broadcast mask's True positions (flat), from `prepare`."""
+    if mask.dtype != jnp.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = _errors.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    if _positions is None:  # called directly on arrays
+        _positions = Static(np.flatnonzero(_values_needed(jnp.broadcast_to(mask, shape),
+                                                          "masked_select")))
+    flat = jnp.broadcast_to(input, shape).reshape(-1)
+    return jnp.take(flat, _dtype.to_device(_positions.array.astype(np.int64)))
+
+
+def _masked_select_prepare(input: Any, mask: Any, **kwargs: Any) -> Any:
+    if _is_tensor(mask) and _is_tensor(input) and mask.dtype.name == "bool":
+        shape = _errors.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+        kwargs["_positions"] = Static(np.flatnonzero(np.broadcast_to(_concrete(mask), shape)))
+    return (input, mask), kwargs
+
+
+masked_select.impl.prepare = _masked_select_prepare  # type: ignore[attr-defined]
+
+
+# --- *_scatter: the inverses of views ----------------------------------------------------------
+
+def _check_slice_shape(src: Array, slice_shape: tuple[int, ...]) -> None:
+    if tuple(src.shape) != tuple(slice_shape):
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(slice_shape)}")
+
+
+@op("select_scatter", grad_fn="SelectScatterBackward0")
+def select_scatter(input: Array, src: Array, dim: int, index: int) -> Array:
+    axis = _errors.wrap_dim(dim, input.ndim)
+    size = input.shape[axis]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+            f"dimension {axis}")
+    _check_slice_shape(src, input.shape[:axis] + input.shape[axis + 1:])
+    key = (slice(None),) * axis + (index % size,)
+    return input.at[key].set(src.astype(input.dtype))
+
+
+@op("slice_scatter", grad_fn="SliceScatterBackward0")
+def slice_scatter(input: Array, src: Array, dim: int = 0, start: Any = None, end: Any = None,
+                  step: int = 1) -> Array:  # fmt: skip
+    axis = _errors.wrap_dim(dim, input.ndim)
+    s = slice(start, end, step)
+    n = len(range(*s.indices(input.shape[axis])))
+    _check_slice_shape(src, input.shape[:axis] + (n,) + input.shape[axis + 1:])
+    key = (slice(None),) * axis + (s,)
+    return input.at[key].set(src.astype(input.dtype))
+
+
+@op("diagonal_scatter", grad_fn="DiagonalScatterBackward0")
+def diagonal_scatter(input: Array, src: Array, offset: int = 0, dim1: int = 0,
+                     dim2: int = 1) -> Array:  # fmt: skip
+    a1, a2 = _errors.wrap_dim(dim1, input.ndim), _errors.wrap_dim(dim2, input.ndim)
+    moved = jnp.moveaxis(input, (a1, a2), (-2, -1))
+    rows, cols = moved.shape[-2], moved.shape[-1]
+    n = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+    _check_slice_shape(src, moved.shape[:-2] + (n,))
+    i = jnp.arange(n) + max(-offset, 0)
+    j = jnp.arange(n) + max(offset, 0)
+    moved = moved.at[..., i, j].set(src.astype(input.dtype))
+    return jnp.moveaxis(moved, (-2, -1), (a1, a2))
+
+
+@op("as_strided_scatter", grad_fn="AsStridedScatterBackward0")
+def as_strided_scatter(input: Array, src: Array, size: Any, stride: Any,
+                       storage_offset: Any = None) -> Array:  # fmt: skip
+    size, stride = tuple(size), tuple(stride)
+    offset = 0 if storage_offset is None else int(storage_offset)
+    _check_slice_shape(src, size)
+    positions = np.full(size, offset, np.int64)
+    for d, (n, st) in enumerate(zip(size, stride)):
+        positions = positions + (np.arange(n) * st).reshape((n,) + (1,) * (len(size) - d - 1))
+    need = 1 + offset + sum((n - 1) * st for n, st in zip(size, stride)) if all(size) else 0
+    if need > max(input.size, 1) or (input.size == 0 and need):
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+            f"and itemsize {input.dtype.itemsize} requiring a storage size of "
+            f"{need * input.dtype.itemsize} are out of bounds for storage of size "
+            f"{input.size * input.dtype.itemsize}")
+    if positions.size == 0:
+        return input
+    return _strided_scatter(jnp.asarray(positions.reshape(-1)), input, src.astype(input.dtype))
+
+
+# Note [as_strided_scatter's input gradient]: torch's as_strided_scatter_backward gives the input
+# the gradient at the positions src overwrote (and zeros elsewhere): grad's slice is copied into
+# a zero buffer's slice. Its values are matched here, as a custom tangent rule.
+@jax.custom_jvp
+def _strided_scatter(positions: Array, input: Array, src: Array) -> Array:
+    flat = input.reshape(-1).at[positions].set(src.reshape(-1))
+    return flat.reshape(input.shape)
+
+
+@_strided_scatter.defjvp
+def _strided_scatter_jvp(primals: Any, tangents: Any) -> Any:
+    positions, input, src = primals
+    _, t_input, t_src = tangents
+    hit = jnp.zeros((input.size,), bool).at[positions].set(True).reshape(input.shape)
+    t_out = jnp.where(hit, t_input, jnp.zeros_like(t_input))
+    t_out = t_out + jnp.zeros((input.size,), input.dtype).at[positions].add(
+        t_src.reshape(-1)).reshape(input.shape)
+    return _strided_scatter(positions, input, src), t_out
