@@ -196,7 +196,7 @@ def _windows(x: Array, n: int, kernel: tuple[int, ...], strides: tuple[int, ...]
     gathered = x[tuple(index)]  # (N, C, out1, k1, out2, k2, ...)
     order = [0, 1] + [2 + 2 * i for i in range(n)] + [3 + 2 * i for i in range(n)]
     gathered = xp.transpose(gathered, order)
-    return gathered.reshape(gathered.shape[:2 + n] + (-1,))
+    return gathered.reshape(gathered.shape[:2 + n] + (math.prod(kernel),))
 
 
 def _max_pool(n: int, input: Array, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
@@ -350,3 +350,244 @@ def pad(input: Array, pad: Any, mode: str = "constant", value: Any = None) -> Ar
                               jnp.asarray(fill).astype(out.dtype))  # fmt: skip
         out = taken
     return out
+
+
+# --- adaptive pooling -------------------------------------------------------------------------
+
+def _output_size(output_size: Any, shape: tuple[int, ...], n: int, name: str) -> tuple[int, ...]:
+    """An adaptive pool's output size per spatial dim (None keeps the input's size)."""
+    sizes = (output_size,) * n if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)  # fmt: skip
+    if len(sizes) == 1 and n > 1:
+        sizes = sizes * n
+    if len(sizes) != n:
+        raise RuntimeError(f"{name}: internal error: output_size.size() must be {n}")
+    return tuple(shape[-n + i] if s is None else int(s) for i, s in enumerate(sizes))
+
+
+def _adaptive_windows(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """torch's adaptive windows [floor(i * size / out), ceil((i + 1) * size / out)), padded to
+    the longest: indices (out, K), clipped into the input, and which of them are inside."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    k = int((end - start).max()) if out else 1
+    index = start[:, None] + np.arange(k)[None, :]
+    inside = index < end[:, None]
+    return np.minimum(index, max(size - 1, 0)), inside
+
+
+def _adaptive_input(input: Array, n: int, name: str) -> tuple[Array, bool]:
+    x, unbatched = _batched(input, n, f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got "
+                                      f"{list(input.shape)}")  # fmt: skip
+    for axis in range(1, x.ndim):
+        if x.shape[axis] == 0:
+            raise RuntimeError(
+                f"{name}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {list(input.shape)} with dimension {axis - unbatched} being "
+                "empty")  # fmt: skip
+    return x, unbatched
+
+
+def _adaptive_avg(n: int, input: Array, output_size: Any) -> Array:
+    name = f"adaptive_avg_pool{n}d"
+    x, unbatched = _adaptive_input(input, n, name)
+    out = _output_size(output_size, x.shape, n, name)
+    count = np.ones((), np.int64)
+    for d, o in enumerate(out):
+        axis = 2 + d
+        index, inside = _adaptive_windows(x.shape[axis], o)
+        taken = jnp.take(x, jnp.asarray(index), axis=axis)  # (..., o, K, ...)
+        mask = inside.reshape(inside.shape + (1,) * (x.ndim - axis - 1))
+        x = jnp.where(jnp.asarray(mask), taken, jnp.zeros((), x.dtype)).sum(axis + 1)
+        count = count[..., None] * inside.sum(1)
+    x = x / jnp.asarray(count, x.dtype)  # torch: the window's sum over its size
+    return x[0] if unbatched else x
+
+
+def _adaptive_max(n: int, input: Array, output_size: Any) -> tuple[Array, Array]:
+    name = f"adaptive_max_pool{n}d"
+    x, unbatched = _adaptive_input(input, n, name)
+    out = _output_size(output_size, x.shape, n, name)
+    sizes = x.shape[2:]
+    index: list[Any] = [slice(None), slice(None)]
+    inside = np.ones((1,) * (2 * n), bool)
+    flat = np.zeros((1,) * (2 * n), np.int64)
+    for d, (size, o) in enumerate(zip(sizes, out)):
+        idx, ok = _adaptive_windows(size, o)
+        shape = [1] * (2 * n)
+        shape[2 * d], shape[2 * d + 1] = idx.shape
+        index.append(idx.reshape(shape))
+        inside = inside & ok.reshape(shape)
+        flat = flat * size + idx.reshape(shape)
+    gathered = x[tuple(index)]  # (N, C, o1, K1, o2, K2, ...)
+    order = [0, 1] + [2 + 2 * i for i in range(n)] + [3 + 2 * i for i in range(n)]
+    windows = jnp.transpose(gathered, order)
+    windows = windows.reshape(windows.shape[:2 + n] + (math.prod(gathered.shape[3::2]),))
+    inner = [2 * i for i in range(n)] + [2 * i + 1 for i in range(n)]
+    inside = np.transpose(np.broadcast_to(inside, gathered.shape[2:]), inner).reshape(
+        tuple(out) + (-1,))  # fmt: skip
+    flat = np.transpose(np.broadcast_to(flat, gathered.shape[2:]), inner).reshape(
+        tuple(out) + (-1,))  # fmt: skip
+    floating = jnp.issubdtype(x.dtype, jnp.floating)
+    low = -jnp.inf if floating else jnp.iinfo(x.dtype).min
+    keys = jnp.where(jnp.isnan(windows), jnp.inf, windows) if floating else windows
+    keys = jnp.where(jnp.asarray(inside), keys, low)
+    # The first maximum of each window, torch's scan order: the gradient goes to it alone.
+    first = jnp.argmax(keys, axis=-1, keepdims=True)
+    values = jnp.take_along_axis(windows, first, axis=-1)[..., 0]
+    indices = jnp.take_along_axis(jnp.broadcast_to(jnp.asarray(flat), windows.shape), first,
+                                  axis=-1)[..., 0]  # fmt: skip
+    if unbatched:
+        return values[0], indices[0]
+    return values, indices
+
+
+def _register_adaptive(n: int) -> None:
+    def avg_name(input: Any, output_size: Any) -> str:
+        if n == 1:  # torch: unsqueeze, adaptive_avg_pool2d, squeeze
+            return "SqueezeBackward1"
+        out = _output_size(output_size, tuple(input.shape), n, "")
+        # torch: an output of ones is the mean over the spatial dims
+        return "MeanBackward1" if all(o == 1 for o in out) else f"AdaptiveAvgPool{n}DBackward0"
+
+    def avg_saves(input: Any, output_size: Any) -> bool:
+        return avg_name(input, output_size) != "MeanBackward1"
+
+    def max_name(input: Any, *args: Any, **kwargs: Any) -> str:
+        return "SqueezeBackward1" if n == 1 else f"AdaptiveMaxPool{n}DBackward0"
+
+    def adaptive_avg_pool(input: Array, output_size: Any) -> Array:
+        return _adaptive_avg(n, input, output_size)
+
+    def adaptive_max_pool(input: Array, output_size: Any, return_indices: bool = False) -> Any:
+        values, indices = _adaptive_max(n, input, output_size)
+        return (values, indices) if return_indices else (values,)
+
+    def result(*tensors: Any) -> Any:
+        return tensors[0] if len(tensors) == 1 else tuple(tensors)
+
+    adaptive_avg_pool.__name__ = f"adaptive_avg_pool{n}d"
+    adaptive_max_pool.__name__ = f"adaptive_max_pool{n}d"
+    adaptive_max_pool.result_type = result  # type: ignore[attr-defined]
+    op(f"adaptive_avg_pool{n}d", grad_fn=avg_name, saves=avg_saves, method=False,
+       namespaces=("torch", *F) if n == 1 else F)(adaptive_avg_pool)  # fmt: skip
+    op(f"adaptive_max_pool{n}d", grad_fn=max_name, namespaces=F, method=False,
+       multi_output=True)(adaptive_max_pool)  # fmt: skip
+
+
+for _n in (1, 2, 3):
+    _register_adaptive(_n)
+
+
+# --- shuffles and im2col ----------------------------------------------------------------------
+
+@op("pixel_shuffle", grad_fn="PixelShuffleBackward0", saves=False, method=False,
+    namespaces=("torch", *F))  # fmt: skip
+def pixel_shuffle(input: Array, upscale_factor: int) -> Array:
+    if input.ndim < 3:
+        raise RuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.ndim} dimension(s)")  # fmt: skip
+    if upscale_factor <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got "
+                           f"{upscale_factor}")  # fmt: skip
+    r = upscale_factor
+    *batch, c, h, w = input.shape
+    if c % (r * r) != 0:
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")  # fmt: skip
+    b = len(batch)
+    x = input.reshape((*batch, c // (r * r), r, r, h, w))
+    x = jnp.transpose(x, (*range(b), b, b + 3, b + 1, b + 4, b + 2))
+    return x.reshape((*batch, c // (r * r), h * r, w * r))
+
+
+@op("pixel_unshuffle", grad_fn="PixelUnshuffleBackward0", saves=False, method=False,
+    namespaces=("torch", *F))  # fmt: skip
+def pixel_unshuffle(input: Array, downscale_factor: int) -> Array:
+    if input.ndim < 3:
+        raise RuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {input.ndim} dimension(s)")  # fmt: skip
+    if downscale_factor <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got "
+                           f"{downscale_factor}")  # fmt: skip
+    r = downscale_factor
+    *batch, c, h, w = input.shape
+    if h % r != 0:
+        raise RuntimeError("pixel_unshuffle expects height to be divisible by downscale_factor, "
+                           f"but input.size(-2)={h} is not divisible by {r}")  # fmt: skip
+    if w % r != 0:
+        raise RuntimeError("pixel_unshuffle expects width to be divisible by downscale_factor, "
+                           f"but input.size(-1)={w} is not divisible by {r}")  # fmt: skip
+    b = len(batch)
+    x = input.reshape((*batch, c, h // r, r, w // r, r))
+    x = jnp.transpose(x, (*range(b), b, b + 2, b + 4, b + 1, b + 3))
+    return x.reshape((*batch, c * r * r, h // r, w // r))
+
+
+@op("channel_shuffle", grad_fn="ChannelShuffleBackward0", saves=False, method=False,
+    namespaces=("torch", *F))  # fmt: skip
+def channel_shuffle(input: Array, groups: int) -> Array:
+    if input.ndim <= 2:
+        raise RuntimeError("channel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.ndim} dimension(s)")  # fmt: skip
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")  # fmt: skip
+    c = input.shape[1]
+    if c % groups != 0:
+        raise RuntimeError("Number of channels must be divisible by groups. Got "
+                           f"{c} channels and {groups} groups.")  # fmt: skip
+    x = input.reshape((input.shape[0], groups, c // groups) + input.shape[2:])
+    return jnp.swapaxes(x, 1, 2).reshape(input.shape)
+
+
+@op("unfold", grad_fn="Im2ColBackward0", namespaces=F, method=False)
+def unfold(input: Array, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Array:  # fmt: skip
+    """im2col: every (C, *kernel) window as a column, (N, C * prod(kernel), L)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")  # fmt: skip
+    x, unbatched = (input[None], True) if input.ndim == 3 else (input, False)
+    kernel = _tuple(kernel_size, 2, "kernel_size")
+    dilations = _tuple(dilation, 2, "dilation")
+    pads = _tuple(padding, 2, "padding")
+    strides = _tuple(stride, 2, "stride")
+    padded = jnp.pad(x, ((0, 0), (0, 0), *((p, p) for p in pads)))
+    for size, k, d in zip(padded.shape[2:], kernel, dilations):
+        if size < d * (k - 1) + 1:
+            raise RuntimeError(
+                f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), kernel_size "
+                f"({kernel[0]}, {kernel[1]}), dilation ({dilations[0]}, {dilations[1]}), "
+                f"padding ({pads[0]}, {pads[1]}), calculated shape of the array of sliding "
+                "blocks as (0, 0), but its components must be at least one.")  # fmt: skip
+    windows = _windows(padded, 2, kernel, strides, dilations)  # (N, C, oh, ow, kh * kw)
+    n, c, oh, ow, k = windows.shape
+    out = jnp.transpose(windows, (0, 1, 4, 2, 3)).reshape((n, c * k, oh * ow))
+    return out[0] if unbatched else out
+
+
+@op("local_response_norm", grad_fn="DivBackward0", namespaces=F, method=False)
+def local_response_norm(input: Array, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Array:  # fmt: skip
+    """torch's composite: input / (k + alpha * avg over `size` channels of input^2)^beta, the
+    channel window zero-padded by size // 2 before and (size - 1) // 2 after."""
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "
+                         "dimensions)")  # fmt: skip
+    if input.size == 0:
+        return input
+    square = input * input
+    padded = jnp.pad(square, [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (input.ndim - 2))
+    c = input.shape[1]
+    total = sum(padded[:, i:i + c] for i in range(size))
+    if jnp.issubdtype(input.dtype, jnp.inexact):
+        div = total / jnp.asarray(size, input.dtype)
+    else:  # torch: avg_pool of an integer tensor truncates
+        div = jnp.trunc(total / size).astype(input.dtype)
+    d = _dtype.to_float(_dtype.from_np(input.dtype)).np
+    div = (div.astype(d) * jnp.asarray(alpha, d) + jnp.asarray(k, d)) ** jnp.asarray(beta, d)
+    return input.astype(d) / div
