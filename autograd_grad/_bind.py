@@ -617,19 +617,12 @@ def bind() -> None:
                 setattr(Tensor, _INPLACE_DUNDERS[dunder], _inplace(opdef))
     extras: dict[str, Any] = {
         "__getitem__": _getitem, "__setitem__": _setitem, "to": _to, "cuda": _cuda,
-        "cpu": _cpu, "T": _T, "mT": _mT,
-        "float": _cast_method(_dtype.float32), "double": _cast_method(_dtype.float64),
-        "half": _cast_method(_dtype.float16), "bfloat16": _cast_method(_dtype.bfloat16),
-        "long": _cast_method(_dtype.int64), "int": _cast_method(_dtype.int32),
-        "short": _cast_method(_dtype.int16), "bool": _cast_method(_dtype.bool_),
-        "byte": _cast_method(_dtype.uint8), "char": _cast_method(_dtype.int8),
-        "cfloat": _cast_method(_dtype.complex64), "cdouble": _cast_method(_dtype.complex128),
-        "contiguous": _self, "new_zeros": _new_factory("zeros"),
+        "cpu": _cpu, "T": property(_method(OPS["T"])), "mT": property(_method(OPS["mT"])),
+        "H": property(_method(OPS["H"])), "mH": property(_method(OPS["mH"])),
+        "new_zeros": _new_factory("zeros"),
         "new_ones": _new_factory("ones"), "new_empty": _new_factory("empty"),
         "new_tensor": _new_tensor, "new_full": _new_full, "zero_": _zero_, "fill_": _fill_,
         "copy_": _copy_,
-        "view_as": lambda self, other: self.view(other.shape),
-        "reshape_as": lambda self, other: self.reshape(other.shape),
         "type_as": lambda self, other: _to(self, other.dtype),
         "__rtruediv__": _rtruediv, "__rdiv__": _rtruediv, "__rfloordiv__": _rfloordiv,
     }  # fmt: skip

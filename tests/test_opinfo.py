@@ -298,6 +298,8 @@ def _flat(x: Any) -> list[Any]:
 
 def _as_numpy(x: Any) -> np.ndarray:
     if isinstance(x, torch.Tensor):
+        if x.dtype == torch.bfloat16:  # numpy has no bfloat16; float32 holds it exactly
+            x = x.float()
         return x.detach().resolve_conj().numpy(force=True)  # force: torch's ZeroTensor grads
     return np.asarray(x.detach()._data)
 
@@ -392,8 +394,10 @@ def _random_like(rng: np.random.Generator, outs: list[Any],
 
 
 def _tensors(module: Any, arrays: list[np.ndarray], requires_grad: bool = False) -> list[Any]:
-    if module is torch:
-        return [torch.tensor(a, requires_grad=requires_grad) for a in arrays]
+    if module is torch:  # numpy's bfloat16 (ml_dtypes) through float32, which holds it exactly
+        return [torch.tensor(a.astype(np.float32)).to(torch.bfloat16).requires_grad_(requires_grad)
+                if a.dtype.name == "bfloat16" else torch.tensor(a, requires_grad=requires_grad)
+                for a in arrays]  # fmt: skip
     return [ag.tensor(jax.device_put(a), requires_grad=requires_grad) for a in arrays]
 
 

@@ -411,3 +411,159 @@ def _strided_scatter_jvp(primals: Any, tangents: Any) -> Any:
     t_out = t_out + jnp.zeros((input.size,), input.dtype).at[positions].add(
         t_src.reshape(-1)).reshape(input.shape)
     return _strided_scatter(positions, input, src), t_out
+
+
+# --- scatter_reduce / index_reduce ------------------------------------------------------------
+# Note [Scattered reductions]: scatter_reduce and index_reduce reduce `src` into `input` at
+# coordinates `pos` (one integer array per dim, src's shape). The values come from XLA's
+# scatters; the derivatives are torch's scatter_reduce_backward / index_reduce_backward
+# (FunctionsManual.cpp), written as the tangent rule whose transpose they are, so that the
+# first and second derivatives are torch's: amax/amin split the gradient evenly among the
+# elements equal to the result (counting `input` even where include_self=False excludes it,
+# as torch does), prod divides the result by each element, with the exclusive product for a
+# single zero, mean divides by the count.
+
+def _extreme(dtype: Any, largest: bool) -> Any:
+    if jnp.issubdtype(dtype, jnp.floating):
+        return jnp.inf if largest else -jnp.inf
+    if dtype == jnp.bool_:
+        return largest
+    info = jnp.iinfo(dtype)
+    return info.max if largest else info.min
+
+
+def _scattered(input: Array, pos: tuple[Array, ...]) -> Array:
+    return jnp.zeros(input.shape, bool).at[pos].set(True)
+
+
+def _count(input: Array, pos: tuple[Array, ...], include_self: bool) -> Array:
+    start = jnp.ones if include_self else jnp.zeros
+    n = start(input.shape, input.dtype).at[pos].add(jnp.ones(pos[0].shape, input.dtype))
+    return jnp.where(n == 0, jnp.ones_like(n), n)
+
+
+def _scatter_reduce_forward(input: Array, pos: tuple[Array, ...], src: Array, reduce: str,
+                           include_self: bool) -> Array:  # fmt: skip
+    if reduce in ("sum", "mean"):
+        base = input if include_self else input.at[pos].set(0)
+        total = base.at[pos].add(src)
+        if reduce == "sum":
+            return total
+        n = _count(input, pos, include_self)
+        if jnp.issubdtype(input.dtype, jnp.inexact):
+            return total / n
+        return jnp.floor_divide(total, n)
+    if reduce == "prod":
+        base = input if include_self else input.at[pos].set(1)
+        return base.at[pos].multiply(src)
+    base = input if include_self else input.at[pos].set(_extreme(input.dtype, reduce == "amin"))
+    return base.at[pos].max(src) if reduce == "amax" else base.at[pos].min(src)
+
+
+_scatter_reduce_values = jax.custom_jvp(_scatter_reduce_forward, nondiff_argnums=(3, 4))
+
+
+@_scatter_reduce_values.defjvp
+def _scatter_reduce_jvp(reduce: str, include_self: bool, primals: Any, tangents: Any) -> Any:
+    input, pos, src = primals
+    t_input, _, t_src = tangents
+    result = _scatter_reduce_values(input, pos, src, reduce, include_self)
+    keep = jnp.ones(input.shape, bool) if include_self else ~_scattered(input, pos)
+    zero = jnp.zeros((), input.dtype)
+
+    def into(t: Array) -> Array:  # the transpose of gathering at pos
+        return jnp.zeros(input.shape, input.dtype).at[pos].add(t)
+
+    if reduce == "sum":
+        t_out = jnp.where(keep, t_input, zero) + into(t_src)
+    elif reduce == "mean":
+        t_out = (jnp.where(keep, t_input, zero) + into(t_src)) / _count(input, pos, include_self)
+    elif reduce == "prod":
+        masked_self = jnp.where(input == 0, jnp.ones_like(input), input)
+        self_factor = _scatter_reduce_values(masked_self, pos, src, reduce, include_self) / masked_self
+        src_zero = src == 0
+        zeros_at = jnp.zeros(input.shape, jnp.int64).at[pos].add(src_zero.astype(jnp.int64))
+        single = src_zero & (zeros_at[pos] == 1)
+        masked_src = jnp.where(single, jnp.ones_like(src), src)
+        single_result = _scatter_reduce_values(input, pos, masked_src, reduce, include_self)
+        src_factor = jnp.where(single, single_result[pos],
+                               result[pos] / jnp.where(src_zero, jnp.ones_like(src), src))
+        t_out = jnp.where(keep, t_input * self_factor, zero) + into(t_src * src_factor)
+    else:
+        self_is = (input == result).astype(input.dtype)
+        src_is = (src == result[pos]).astype(input.dtype)
+        n = self_is + into(src_is)
+        t_out = (jnp.where(keep, t_input * self_is, zero) + into(t_src * src_is)) / n
+    return result, t_out
+
+
+_SCATTER_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+@op("scatter_reduce", grad_fn="ScatterReduceBackward0", inplace="scatter_reduce_")
+def scatter_reduce(input: Array, dim: int, index: Array, src: Array, reduce: str, *,
+                   include_self: bool = True) -> Array:  # fmt: skip
+    if reduce not in _SCATTER_REDUCES:
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if index.size and index.dtype not in (jnp.int64, jnp.int32):
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
+    if src.dtype != input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if index.size == 0:
+        return input
+    if max(index.ndim, 1) != max(input.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    x, i, s = (a.reshape(1) if a.ndim == 0 else a for a in (input, index, src))
+    for d in range(x.ndim):
+        if (d != axis and i.shape[d] > x.shape[d]) or i.shape[d] > s.shape[d]:
+            raise RuntimeError(
+                f"Expected index {list(index.shape)} to be no larger than self "
+                f"{list(input.shape)} apart from dimension {axis} and to be no larger size than "
+                f"src {list(src.shape)}")
+    _check_index_bounds(i, x.shape[axis], axis)
+    i = i.astype(jnp.int64)
+    pos = _scatter_positions(jnp.where(i < 0, i + x.shape[axis], i), axis)
+    s = s[tuple(slice(0, n) for n in i.shape)]
+    return _scatter_reduce_values(x, pos, s, reduce, include_self).reshape(input.shape)
+
+
+_INDEX_REDUCES = ("prod", "mean", "amax", "amin")
+
+
+@op("index_reduce", grad_fn="IndexReduceBackward0", inplace="index_reduce_")
+def index_reduce(input: Array, dim: int, index: Array, source: Array, reduce: str, *,
+                 include_self: bool = True) -> Array:  # fmt: skip
+    if reduce not in _INDEX_REDUCES:
+        raise RuntimeError(
+            "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+            f"{reduce}.")
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    if index.dtype not in (jnp.int64, jnp.int32):
+        raise RuntimeError("index_reduce_(): Expected dtype int32/int64 for index")
+    x = input.reshape(1) if input.ndim == 0 else input
+    s = source.reshape(1) if source.ndim == 0 else source
+    idx = index.reshape(-1).astype(jnp.int64)
+    n_src = s.shape[axis] if s.ndim > axis else 1
+    if idx.size != n_src:
+        raise RuntimeError(
+            f"index_reduce_(): Number of indices ({idx.size}) should be equal to "
+            f"source.size(dim): ({n_src}), for dim: {axis}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(
+            f"index_reduce_(): self ({_legacy(input)}) and source ({_legacy(source)}) must have "
+            "the same scalar type")
+    if s.ndim != x.ndim or any(s.shape[d] != x.shape[d] for d in range(x.ndim) if d != axis):
+        raise RuntimeError(
+            "index_reduce_(): Source/destination tensor must have same slice shapes. "
+            f"Destination slice shape: {list(x.shape)} and source slice shape: {list(s.shape)}")
+    if not _errors.is_traced(idx) and idx.size and bool(
+            jnp.any((idx < 0) | (idx >= x.shape[axis]))):  # fmt: skip
+        raise IndexError("index out of range in self")
+    grid = list(jnp.meshgrid(*(jnp.arange(n) for n in s.shape), indexing="ij"))
+    grid[axis] = jnp.broadcast_to(idx.reshape((1,) * axis + (-1,) + (1,) * (s.ndim - axis - 1)),
+                                  s.shape)
+    return _scatter_reduce_values(x, tuple(grid), s, reduce, include_self).reshape(input.shape)

@@ -481,3 +481,133 @@ def setitem(input: Array, key: Any, value: Any) -> Array:
     _check_key(input, parts)
     value = _dtype.cast(value, _dtype.from_np(input.dtype))
     return input.at[key].set(value)
+
+
+# --- torch's Python-level behaviour around ops ---------------------------------
+
+def wrapper(fn: Any) -> Any:
+    """Give an implementation torch's Python-level wrapper (See Note [Op wrappers] in
+    _dispatch.py): `fn(run, *args, **kwargs)` sees the call's Tensors and may return an
+    argument itself, or call `run` (the op) once or per tensor."""
+
+    def mark(impl: Any) -> Any:
+        impl.wrapper = fn
+        return impl
+
+    return mark
+
+
+def _sequence(tensors: tuple[Any, ...]) -> Any:
+    """f(x, y) and f([x, y]) alike: the tensors of a varargs call."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(tensors[0])
+    return tensors
+
+
+def _warn_complex_to_real() -> None:
+    from .._tensor import warn_once  # torch's TORCH_WARN_ONCE registry
+
+    warn_once(_errors.COMPLEX_TO_REAL, stacklevel=4)
+
+
+# --- dtype conversions ---------------------------------------------------------
+
+def _cast_op(name: str, d: _dtype.dtype) -> None:
+    def cast_wrapper(run: Any, input: Any, memory_format: Any = None) -> Any:
+        # torch: x.float() of a float tensor is x itself (Tensor.to without a copy).
+        if input.dtype is d:
+            return input
+        if input.dtype.is_complex and not d.is_complex:
+            _warn_complex_to_real()
+        return run(input)
+
+    def impl(input: Array, memory_format: Any = None) -> Array:
+        return _dtype.cast(input, d)
+
+    impl.__name__ = name
+    impl.__doc__ = f"Same as `Tensor.{name}`: a copy as {d}."
+    op(name, grad_fn="ToCopyBackward0", saves=False, namespaces=())(wrapper(cast_wrapper)(impl))
+
+
+for _name, _d in (("float", _dtype.float32), ("double", _dtype.float64),
+                  ("half", _dtype.float16), ("bfloat16", _dtype.bfloat16),
+                  ("long", _dtype.int64), ("int", _dtype.int32), ("short", _dtype.int16),
+                  ("char", _dtype.int8), ("byte", _dtype.uint8), ("bool", _dtype.bool_),
+                  ("cfloat", _dtype.complex64), ("cdouble", _dtype.complex128)):  # fmt: skip
+    _cast_op(_name, _d)
+
+
+def _contiguous_wrapper(run: Any, input: Any, memory_format: Any = None) -> Any:
+    # torch: a contiguous tensor is returned itself; values here have no strides, so only a
+    # channels-last layout (a copy, CloneBackward0) makes a new tensor.
+    if str(memory_format) in ("torch.channels_last", "torch.channels_last_3d"):
+        return run(input)
+    return input
+
+
+@op("contiguous", grad_fn="CloneBackward0", saves=False, namespaces=())
+@wrapper(_contiguous_wrapper)
+def contiguous(input: Array, memory_format: Any = None) -> Array:
+    return jnp.array(input, copy=True)
+
+
+def _other_shape(run: Any, input: Any, other: Any) -> Any:
+    # torch's x.view_as(y) is x.view(y.size()): y is no operand (no edge, no gradient).
+    return run(input, tuple(other.shape))
+
+
+@op("view_as", grad_fn="ViewBackward0", saves=False, namespaces=())
+@wrapper(_other_shape)
+def view_as(input: Array, other: Any) -> Array:
+    """`other`: the other tensor's shape (See _other_shape)."""
+    return view.impl(input, tuple(other))
+
+
+@op("reshape_as", grad_fn="ViewBackward0", saves=False, namespaces=())
+@wrapper(_other_shape)
+def reshape_as(input: Array, other: Any) -> Array:
+    return reshape.impl(input, tuple(other))
+
+
+# --- transposes (Tensor.T, .mT, .H, .mH: properties bound in _bind.py) --------
+
+def _matrix_property_wrapper(run: Any, input: Any) -> Any:
+    return input if input.ndim == 0 else run(input)  # torch: a 0-d tensor is its own mT
+
+
+@op("T", grad_fn="PermuteBackward0", saves=False, method=False, namespaces=())
+def numpy_T(input: Array) -> Array:  # noqa: N802
+    return jnp.transpose(input)
+
+
+@op("mT", grad_fn="TransposeBackward0", saves=False, method=False, namespaces=())
+@wrapper(_matrix_property_wrapper)
+def matrix_T(input: Array) -> Array:  # noqa: N802
+    if input.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{input.ndim}-D tensor.")  # fmt: skip
+    return jnp.swapaxes(input, -2, -1)
+
+
+def _adjoint_name(input: Any) -> str:
+    # torch: x.mH is x.mT.conj(), whose last node is ConjBackward0 for complex x.
+    return "ConjBackward0" if input.dtype.is_complex else "TransposeBackward0"
+
+
+@op("H", grad_fn=_adjoint_name, saves=False, method=False, namespaces=())
+@wrapper(_matrix_property_wrapper)
+def numpy_H(input: Array) -> Array:  # noqa: N802
+    if input.ndim != 2:
+        hint = ". For batches of matrices, consider using tensor.mH" if input.ndim > 2 else "."
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{input.ndim}-D tensor{hint}")  # fmt: skip
+    return jnp.conj(input.T)
+
+
+@op("mH", grad_fn=_adjoint_name, saves=False, method=False, namespaces=())
+@wrapper(_matrix_property_wrapper)
+def matrix_H(input: Array) -> Array:  # noqa: N802
+    if input.ndim < 2:
+        raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. Got "
+                           f"{input.ndim}-D tensor.")  # fmt: skip
+    return jnp.conj(jnp.swapaxes(input, -2, -1))
