@@ -75,7 +75,7 @@ INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
 TOLERANCES = {torch.float32: (1e-4, 1e-5), torch.float64: (1e-7, 1e-9),
               torch.complex64: (1e-4, 1e-5), torch.complex128: (1e-7, 1e-9)}
 NAMESPACE_PREFIX = {"torch": "", "nn.functional": "nn.functional.", "linalg": "linalg.",
-                    "special": "special.", "fft": "fft."}
+                    "special": "special.", "fft": "fft.", "signal.windows": "signal.windows."}
 
 
 # --- which cases exist --------------------------------------------------------------------
@@ -202,6 +202,11 @@ def our_function(info: Any) -> Callable[..., Any]:
         return _resolve(ag, info.name)
     if info.op is getattr(torch.Tensor, info.name, None):
         return _method(info.name)
+    if isinstance(info.op, (torch._ops.OpOverloadPacket, torch._ops.OpOverload)):
+        return _resolve(ag, info.name)  # torch.ops.aten.X: ours is autograd_grad.X
+    name = getattr(info.op, "__name__", "")
+    if name and getattr(torch, name, None) is info.op:  # torch.X under another op_db name
+        return _resolve(ag, name)
     if isinstance(info.op, types.FunctionType):
         return _rebound(info.op)
     raise TypeError(f"don't know how to call our version of {info.name}'s op {info.op!r}")
@@ -305,9 +310,9 @@ def _as_numpy(x: Any) -> np.ndarray:
 
 
 def assert_close(ours: Any, theirs: Any, case: Case, path: str, *, meta: bool = False,
-                 none_is_zero: bool = False) -> None:  # fmt: skip
+                 none_is_zero: bool = False, values: bool = True) -> None:  # fmt: skip
     """Same type, dtype, shape and values (the case's tolerances); with `meta`, the same
-    requires_grad as well."""
+    requires_grad as well; without `values`, not the values (random or undefined ones)."""
     if none_is_zero:
         if theirs is None and isinstance(ours, ag.Tensor):
             theirs = torch.zeros(tuple(ours.shape), dtype=getattr(torch, ours.dtype.name))
@@ -325,6 +330,8 @@ def assert_close(ours: Any, theirs: Any, case: Case, path: str, *, meta: bool = 
         if meta:
             assert ours.requires_grad == theirs.requires_grad, (
                 f"{path}: requires_grad {ours.requires_grad} != {theirs.requires_grad}")
+        if not values:
+            return
         a, b = _as_numpy(ours), _as_numpy(theirs)
         if b.dtype.kind in "biu":
             np.testing.assert_array_equal(a, b, err_msg=path)
@@ -338,9 +345,11 @@ def assert_close(ours: Any, theirs: Any, case: Case, path: str, *, meta: bool = 
         assert isinstance(ours, (list, tuple)), f"{path}: expected a sequence, got {_short(ours)}"
         assert len(ours) == len(theirs), f"{path}: length {len(ours)} != {len(theirs)}"
         for i, (o, t) in enumerate(zip(ours, theirs)):
-            assert_close(o, t, case, f"{path}[{i}]", meta=meta, none_is_zero=none_is_zero)
+            assert_close(o, t, case, f"{path}[{i}]", meta=meta, none_is_zero=none_is_zero,
+                         values=values)  # fmt: skip
         return
-    assert type(ours) is type(theirs) and ours == theirs, f"{path}: {ours!r} != {theirs!r}"
+    assert type(ours) is type(theirs), f"{path}: {ours!r} != {theirs!r}"
+    assert not values or ours == theirs, f"{path}: {ours!r} != {theirs!r}"
 
 
 def _short(x: Any) -> str:
@@ -424,7 +433,11 @@ def run_sample(case: Case, sample: Any, index: int) -> bool:
     ours, theirs = _both(forward)
     if case.phase == "forward":
         if not _check_errors(ours, theirs, path):
-            assert_close(ours, theirs, case, path, meta=True)
+            # torch's empty* say has_nondeterministic_output: their values are undefined.
+            defined = not case.info.has_nondeterministic_output and not is_random(case.opdef)
+            assert_close(ours, theirs, case, path, meta=True, values=defined)
+            if is_random(case.opdef):
+                check_draws(case, sample, path)
         return True
     if case.phase == "grad_fn":
         if _check_errors(ours, theirs, path):
@@ -435,14 +448,14 @@ def run_sample(case: Case, sample: Any, index: int) -> bool:
         return True
     if _check_errors(ours, theirs, path):
         return False
-    positions = _differentiable(theirs)
-    if not positions or not pair.leaves:
-        return False
-    our_flat, their_flat = _flat(ours), _flat(theirs)
     # As torch's gradcheck: the grads are of the sample's output_process_fn_grad of the
     # results (svd's gauge-invariant parts, lu's L and U).
     process = sample.output_process_fn_grad
     ours, theirs = _rebound(process)(ours), process(theirs)
+    positions = _differentiable(theirs)
+    if not positions or not pair.leaves:
+        return False
+    our_flat, their_flat = _flat(ours), _flat(theirs)
     assert len(our_flat) == len(their_flat), (
         f"{path}: {len(our_flat)} outputs, torch {len(their_flat)}")
     outs = {False: [their_flat[i] for i in positions], True: [our_flat[i] for i in positions]}
@@ -504,6 +517,95 @@ def run_sample(case: Case, sample: Any, index: int) -> bool:
         return False
     assert_close(ours[1], theirs[1], case, path + " gradgrad", meta=False, none_is_zero=True)
     return True
+
+
+# --- random ops: the distribution of many draws -----------------------------------------------
+
+DRAWS = 20000  # values per library behind a random op's distribution check
+MAX_CALLS = 200
+KS_P_MIN = 1e-4  # the two-sample Kolmogorov-Smirnov p-value below which the draws differ
+
+
+def is_random(opdef: OpDef) -> bool:
+    """An op that draws random numbers (See Note [Creation ops] in _ops/creation.py)."""
+    spec = getattr(opdef.impl, "creation", None)
+    return spec is not None and spec.random
+
+
+def _unseeded(info: Any, ours: bool) -> Callable[..., Any]:
+    """The OpInfo's op without `wrapper_set_seed`, which resets torch's seed to 42 at every call
+    (the harness seeds each draw itself); ours with `torch` bound to autograd_grad."""
+    fn = our_function(info) if ours else info.op
+    if not isinstance(info.op, types.FunctionType) or "wrapper_set_seed" not in info.op.__code__.co_names:
+        return fn
+    scope = {**info.op.__globals__, "wrapper_set_seed": lambda op, *a, **k: op(*a, **k)}
+    if ours:
+        scope["torch"] = ag
+    code = info.op
+    return types.FunctionType(code.__code__, scope, code.__name__, code.__defaults__, code.__closure__)
+
+
+def _draws(case: Case, sample: Any, ours: bool) -> list[np.ndarray]:
+    """The op's results over repeated seeded calls, one flat array per result position
+    (complex results as real and imaginary parts)."""
+    module = ag if ours else torch
+    fn = _unseeded(case.info, ours)
+    pooled: list[list[np.ndarray]] = []
+    count = 0
+    calls = 0
+    while count < DRAWS and calls < MAX_CALLS:
+        pair = Pair(sample)
+        input, args, kwargs = pair.our_args if ours else pair.torch_args
+        module.manual_seed(SEED + calls)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = [x for x in _flat(fn(input, *args, **kwargs))
+                      if isinstance(x, (torch.Tensor, ag.Tensor))]  # fmt: skip
+        arrays = [_as_numpy(x).ravel() for x in result]
+        arrays = [part for a in arrays for part in ((a.real, a.imag) if a.dtype.kind == "c" else (a,))]
+        if not pooled:
+            pooled = [[] for _ in arrays]
+        for bucket, a in zip(pooled, arrays):
+            bucket.append(a.astype(np.float64))
+        count += sum(a.size for a in arrays)
+        calls += 1
+        if count == 0:
+            break
+    return [np.concatenate(b) for b in pooled]
+
+
+def ks_pvalue(a: np.ndarray, b: np.ndarray) -> float:
+    """The two-sample Kolmogorov-Smirnov test's asymptotic p-value (Numerical Recipes' probks;
+    conservative for discrete distributions)."""
+    a, b = np.sort(a), np.sort(b)
+    grid = np.concatenate([a, b])
+    d = np.max(np.abs(np.searchsorted(a, grid, side="right") / a.size
+                      - np.searchsorted(b, grid, side="right") / b.size))  # fmt: skip
+    en = np.sqrt(a.size * b.size / (a.size + b.size))
+    lam = (en + 0.12 + 0.11 / en) * d
+    if lam < 1e-3:
+        return 1.0
+    k = np.arange(1, 101)
+    return float(np.clip(2 * np.sum((-1.0) ** (k - 1) * np.exp(-2 * k**2 * lam**2)), 0, 1))
+
+
+def check_draws(case: Case, sample: Any, path: str) -> None:
+    """A random op's draws against torch's: the same distribution (two-sample
+    Kolmogorov-Smirnov, each result position), and integers where torch's are integers."""
+    theirs = _draws(case, sample, ours=False)
+    ours = _draws(case, sample, ours=True)
+    assert len(ours) == len(theirs), f"{path}: {len(ours)} results, torch {len(theirs)}"
+    for i, (o, t) in enumerate(zip(ours, theirs)):
+        if t.size == 0 or o.size == 0:
+            assert o.size == t.size == 0, f"{path}: result {i} is empty on one side only"
+            continue
+        finite_t, finite_o = t[np.isfinite(t)], o[np.isfinite(o)]
+        if np.all(finite_t == np.round(finite_t)):
+            assert np.all(finite_o == np.round(finite_o)), f"{path}: result {i}: torch draws integers"
+        p = ks_pvalue(o, t)
+        assert p >= KS_P_MIN, (
+            f"{path}: result {i}: draws differ from torch's (KS p = {p:.2g}; mean {o.mean():.4g} vs "
+            f"{t.mean():.4g}, std {o.std():.4g} vs {t.std():.4g}, {o.size} values)")
 
 
 def _describe(sample: Any) -> str:

@@ -838,3 +838,158 @@ def gaussian_nll_loss(input: Array, target: Array, var: Any, full: bool = False,
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+# --- native normalisations -------------------------------------------------------------------
+
+def _saved_stats_detached(out: Any, *saved: Any) -> tuple[Any, ...]:
+    """The result of an op whose saved statistics torch does not differentiate
+    (derivatives.yaml output_differentiability): they leave the graph."""
+    return (out, *(s.detach() for s in saved))
+
+
+def _check_normalized_shape(input: Array, shape: tuple[int, ...]) -> None:
+    if tuple(input.shape[input.ndim - len(shape):]) != shape or len(shape) > input.ndim:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*, "
+            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+
+
+@op("native_layer_norm", grad_fn="NativeLayerNormBackward0", method=False, multi_output=True,
+    opinfo=OpInfoTest(atol=1e-3, xfail={"gradgrad": (
+        "torch's double backward of native_layer_norm without a weight raises \"Expected a "
+        "proper Tensor but got None\" (layer_norm_double_backward); ours differentiates")}))  # fmt: skip
+def native_layer_norm(input: Array, normalized_shape: Any, weight: Array | None,
+                      bias: Array | None, eps: float) -> tuple[Array, Array, Array]:  # fmt: skip
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    _check_normalized_shape(input, shape)
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    mean = jnp.mean(input, axis=axes, keepdims=True)
+    var = jnp.mean(jnp.square(input - mean), axis=axes, keepdims=True)
+    rstd = jax.lax.rsqrt(var + eps)
+    out = (input - mean) * rstd
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out, mean, rstd
+
+
+native_layer_norm.impl.result_type = _saved_stats_detached  # type: ignore[attr-defined]
+
+
+@op("native_group_norm", grad_fn="NativeGroupNormBackward0", method=False, multi_output=True,
+    opinfo=OpInfoTest(atol=1e-3, xfail={"batched": (
+        "torch's batched grad with cotangents for mean and rstd raises a size mismatch in "
+        "infinitely_differentiable_native_group_norm_backward; ours computes it")}))  # fmt: skip
+def native_group_norm(input: Array, weight: Array | None, bias: Array | None, N: int, C: int,
+                      HxW: int, group: int, eps: float) -> tuple[Array, Array, Array]:  # fmt: skip
+    if C % group != 0:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(input.shape)} and num_groups={group}")
+    grouped = input.reshape((N, group, -1))
+    mean = jnp.mean(grouped, axis=2)
+    var = jnp.mean(jnp.square(grouped - mean[:, :, None]), axis=2)
+    rstd = jax.lax.rsqrt(var + eps)
+    out = ((grouped - mean[:, :, None]) * rstd[:, :, None]).reshape(input.shape)
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out, mean, rstd
+
+
+def _batch_norm_train(input: Array, weight: Array | None, bias: Array | None,
+                      eps: float) -> tuple[Array, Array, Array]:  # fmt: skip
+    """Batch statistics over every dimension but the channels: (out, mean, invstd)."""
+    axes = (0, *range(2, input.ndim))
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    mean = jnp.mean(input, axis=axes)
+    var = jnp.mean(jnp.square(input - mean.reshape(shape)), axis=axes)
+    invstd = jax.lax.rsqrt(var + eps)
+    out = (input - mean.reshape(shape)) * invstd.reshape(shape)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out, mean, invstd
+
+
+def _legit_name(input: Any, weight: Any, bias: Any, running_mean: Any, *args: Any) -> str:
+    # torch: the no_stats overload (training, momentum, eps after bias) is the second.
+    return ("NativeBatchNormLegitBackward1" if isinstance(running_mean, bool)
+            else "NativeBatchNormLegitBackward0")  # fmt: skip
+
+
+@op("_native_batch_norm_legit", grad_fn=_legit_name, namespaces=(), method=False,
+    multi_output=True, opinfo=OpInfoTest(atol=1e-3))  # fmt: skip
+def _native_batch_norm_legit(input: Array, weight: Array | None, bias: Array | None,
+                             running_mean: Any, running_var: Any = None, training: Any = None,
+                             momentum: Any = None, eps: Any = None) -> tuple[Array, Array, Array]:  # fmt: skip
+    """The normalisation of torch._native_batch_norm_legit; the running statistics are
+    updated around it (nn.functional). Both overloads: with running stats, and without."""
+    if isinstance(running_mean, bool):  # (input, weight, bias, training, momentum, eps)
+        training, momentum, eps = running_mean, running_var, training
+        running_mean = running_var = None
+    if training or running_mean is None:
+        return _batch_norm_train(input, weight, bias, eps)
+    out = native_batch_norm.impl(input, running_mean, running_var, weight, bias, False, eps)
+    empty = jnp.zeros((0,), input.dtype)
+    return out, empty, empty
+
+
+_native_batch_norm_legit.impl.result_type = _saved_stats_detached  # type: ignore[attr-defined]
+
+
+@op("_batch_norm_with_update", grad_fn="BatchNormWithUpdateBackward0", namespaces=(),
+    method=False, multi_output=True, opinfo=OpInfoTest(atol=1e-3))  # fmt: skip
+def _batch_norm_with_update(input: Array, weight: Array | None, bias: Array | None,
+                            running_mean: Array, running_var: Array, momentum: float,
+                            eps: float) -> tuple[Array, Array, Array, Array]:  # fmt: skip
+    """torch._batch_norm_with_update's normalisation (batch statistics; the running ones are
+    updated around it): out, save_mean, save_invstd and an empty uint8 reserve."""
+    out, mean, invstd = _batch_norm_train(input, weight, bias, eps)
+    return out, mean, invstd, jnp.zeros((0,), jnp.uint8)
+
+
+_batch_norm_with_update.impl.result_type = _saved_stats_detached  # type: ignore[attr-defined]
+
+
+@op("rms_norm", grad_fn="MulBackward0", namespaces=("torch", "nn.functional"), method=False,
+    opinfo=OpInfoTest(atol=1e-4))  # fmt: skip
+def rms_norm(input: Array, normalized_shape: Any, weight: Array | None = None,
+             eps: float | None = None) -> Array:  # fmt: skip
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    _check_normalized_shape(input, shape)
+    if eps is None:
+        eps = float(jnp.finfo(input.dtype).eps)
+    # torch: aten/native/layer_norm.cpp rms_norm_symint, x * rsqrt(mean(x^2) + eps) * weight.
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * jax.lax.rsqrt(jnp.mean(input * input, axis=axes, keepdims=True) + eps)
+    return out if weight is None else out * weight
+
+
+@op("instance_norm", grad_fn="ViewBackward0", namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.instance_norm", atol=1e-3))  # fmt: skip
+def instance_norm(input: Array, running_mean: Array | None = None,
+                  running_var: Array | None = None, weight: Array | None = None,
+                  bias: Array | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Array:  # fmt: skip
+    """The normalisation of torch.instance_norm (batch norm of each sample's channels; the
+    running statistics are updated around it, in nn.functional)."""
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    if use_input_stats:
+        axes = tuple(range(2, input.ndim))
+        mean = jnp.mean(input, axis=axes, keepdims=True)
+        var = jnp.mean(jnp.square(input - mean), axis=axes, keepdims=True)
+    else:
+        mean = running_mean.astype(input.dtype).reshape(shape)  # type: ignore[union-attr]
+        var = running_var.astype(input.dtype).reshape(shape)  # type: ignore[union-attr]
+    out = (input - mean) * jax.lax.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out

@@ -25,15 +25,24 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     out = dispatch(OPS["native_batch_norm"], (input, running_mean, running_var, weight, bias,
                                               training, eps), {})  # fmt: skip
     if training and running_mean is not None and input.numel() > 0:
-        dims = [0, *range(2, input.dim())]
-        count = input.numel() // input.size(1)
-        with no_grad():
-            x = input.detach()
-            mean = x.mean(dims)
-            var = x.var(dims, unbiased=False) * (count / max(count - 1, 1))
-            running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
-            running_var.mul_(1 - momentum).add_(var, alpha=momentum)
+        _update_running_stats(input, running_mean, running_var, momentum)
     return out
+
+
+def _update_running_stats(input: Any, running_mean: Any, running_var: Any,
+                          momentum: float) -> None:  # fmt: skip
+    """torch's update of the running statistics in training: the batch mean, and the
+    unbiased batch variance, by `momentum`, in place."""
+    from .._core import no_grad
+
+    dims = [0, *range(2, input.dim())]
+    count = input.numel() // input.size(1)
+    with no_grad():
+        x = input.detach()
+        mean = x.mean(dims)
+        var = x.var(dims, unbiased=False) * (count / max(count - 1, 1))
+        running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
+        running_var.mul_(1 - momentum).add_(var, alpha=momentum)
 
 
 def _max_pool(n: int) -> Any:
@@ -88,3 +97,75 @@ def soft_margin_loss(input: Any, target: Any, size_average: Any = None, reduce: 
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")  # fmt: skip
     return _call("soft_margin_loss", input, target, size_average, reduce, reduction)
+
+
+def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
+                  weight: Any = None, bias: Any = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.instance_norm`: each sample's channels normalised by their
+    own statistics (or the running ones); the running statistics, when given with
+    `use_input_stats`, take the batch average of the per-sample statistics, in place."""
+    import math
+
+    if use_input_stats and math.prod(input.shape[2:]) == 1:  # torch: _verify_spatial_size
+        raise ValueError("Expected more than 1 spatial element when training, got input size "
+                         f"torch.Size({list(input.shape)})")  # fmt: skip
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")  # fmt: skip
+    out = _call("instance_norm", input, running_mean, running_var, weight, bias, use_input_stats,
+                momentum, eps)  # fmt: skip
+    if use_input_stats and running_mean is not None and input.numel() > 0:
+        from .._core import no_grad
+
+        n, c = input.shape[0], input.shape[1]
+        flat = input.detach().reshape(1, n * c, *input.shape[2:])
+        with no_grad():
+            mean = running_mean.repeat(n)
+            var = running_var.repeat(n)
+            _update_running_stats(flat, mean, var, momentum)
+            running_mean.copy_(mean.view(n, c).mean(0))
+            running_var.copy_(var.view(n, c).mean(0))
+    return out
+
+
+# --- torch-level functions whose op needs Python around it (running statistics in place) ---
+
+def _native_batch_norm_legit(input: Any, weight: Any, bias: Any, running_mean: Any,
+                             running_var: Any, training: Any = None, momentum: Any = None,
+                             eps: Any = None) -> Any:  # fmt: skip
+    """Same as `torch._native_batch_norm_legit` (both overloads): (out, save_mean,
+    save_invstd), the running statistics updated in place in training."""
+    if isinstance(running_mean, bool):  # the no_stats overload
+        return _call("_native_batch_norm_legit", input, weight, bias, running_mean, running_var,
+                     training)  # fmt: skip
+    out = _call("_native_batch_norm_legit", input, weight, bias, running_mean, running_var,
+                training, momentum, eps)  # fmt: skip
+    if training and input.numel() > 0:
+        _update_running_stats(input, running_mean, running_var, momentum)
+    return out
+
+
+def _batch_norm_with_update(input: Any, weight: Any, bias: Any, running_mean: Any,
+                            running_var: Any, momentum: float, eps: float) -> Any:  # fmt: skip
+    """Same as `torch.ops.aten._batch_norm_with_update`: batch norm in training, the running
+    statistics updated in place; (out, save_mean, save_invstd, reserve)."""
+    out = _call("_batch_norm_with_update", input, weight, bias, running_mean, running_var,
+                momentum, eps)  # fmt: skip
+    if input.numel() > 0:
+        _update_running_stats(input, running_mean, running_var, momentum)
+    return out
+
+
+def _torch_level(*fns: Any) -> None:
+    import sys
+
+    from .._bind import NAMESPACES
+
+    package = sys.modules[__name__.rsplit(".", 2)[0]]
+    for fn in fns:
+        NAMESPACES["torch"][fn.__name__] = fn
+        setattr(package, fn.__name__, fn)
+
+
+_torch_level(_native_batch_norm_legit, _batch_norm_with_update)
