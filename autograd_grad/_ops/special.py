@@ -242,7 +242,9 @@ def _hurwitz(x: Array, q: Array) -> Array:
 
 @jax.custom_jvp
 def _zeta(x: Array, q: Array) -> Array:
-    return _hurwitz(x, q)
+    # torch: zeta computes in acc_type, double for float on CPU.
+    wide = jnp.promote_types(x.dtype, jnp.float64)
+    return _hurwitz(x.astype(wide), q.astype(wide)).astype(x.dtype)
 
 
 def _zeta_jvp(primals: tuple[Array, Array], tangents: tuple[Any, Any]) -> Any:
@@ -268,7 +270,9 @@ def _gamma_density(a: Array, x: Array) -> Array:
 
 @jax.custom_jvp
 def _igamma(a: Array, x: Array) -> Array:
-    return jsp.gammainc(a, x)
+    # torch: calc_igamma is 0 for an infinite a and finite x (jsp.gammainc: nan).
+    out = jsp.gammainc(a, x)
+    return jnp.where(jnp.isinf(a) & jnp.isfinite(x), jnp.zeros_like(out), out)
 
 
 def _igamma_jvp(primals: tuple[Array, Array], tangents: tuple[Any, Any]) -> Any:
@@ -282,7 +286,8 @@ _igamma.defjvp(_igamma_jvp, symbolic_zeros=True)
 
 @jax.custom_jvp
 def _igammac(a: Array, x: Array) -> Array:
-    return jsp.gammaincc(a, x)
+    out = jsp.gammaincc(a, x)
+    return jnp.where(jnp.isinf(a) & jnp.isfinite(x), jnp.ones_like(out), out)
 
 
 def _igammac_jvp(primals: tuple[Array, Array], tangents: tuple[Any, Any]) -> Any:
@@ -351,3 +356,215 @@ def mvlgamma(input: Array, p: int) -> Array:
 @op("multigammaln", grad_fn="MvlgammaBackward0", method=False, namespaces=_SPECIAL, opinfo=None)
 def multigammaln(input: Array, p: int) -> Array:
     return _mvlgamma(input, p)
+
+
+# --- float bits: frexp, ldexp, nextafter ------------------------------------------------------
+
+_frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
+_frexp_result.__module__ = "torch.return_types"
+
+
+def _frexp(x: Array) -> tuple[Array, Array]:
+    # jnp.frexp reads the exponent bits, and XLA's CPU arithmetic flushes subnormals to zero,
+    # so a subnormal is taken apart from its bits: |x| = m 2^-offset with an integer m.
+    mantissa, exponent = jnp.frexp(x)
+    info = jnp.finfo(x.dtype)
+    ints = {2: jnp.uint16, 4: jnp.uint32, 8: jnp.uint64}[x.dtype.itemsize]
+    bits = jax.lax.bitcast_convert_type(jnp.abs(x), ints)
+    subnormal = (bits != 0) & (bits < (1 << info.nmant))
+    width = jax.lax.clz(jnp.zeros((), ints)).astype(jnp.int32)
+    length = width - jax.lax.clz(bits).astype(jnp.int32)  # bit length of m
+    bias = int(info.maxexp) - 1
+    power = jax.lax.bitcast_convert_type(
+        (jnp.clip(bias - length, 1, None).astype(ints) << info.nmant), x.dtype)  # 2^-length
+    small = jnp.copysign(bits.astype(x.dtype) * power, x)
+    offset = info.nmant + bias - 1
+    return (jnp.where(subnormal, small, mantissa),
+            jnp.where(subnormal, length - offset, exponent).astype(jnp.int32))
+
+
+@jax.custom_jvp
+def _mantissa(x: Array) -> Array:
+    return _frexp(x)[0]
+
+
+@_mantissa.defjvp
+def _mantissa_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    # torch: derivatives.yaml "frexp" is grad / exponent.exp2().
+    (x,), (t,) = primals, tangents
+    exponent = _frexp(x)[1]
+    return _mantissa(x), t * jnp.exp2(-exponent.astype(x.dtype))
+
+
+@op("frexp", grad_fn="FrexpBackward0", multi_output=True)
+def frexp(input: Array) -> tuple[Array, Array]:
+    if not jnp.issubdtype(input.dtype, jnp.floating):
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    return _mantissa(input), _frexp(input)[1]
+
+
+frexp.impl.result_type = lambda mantissa, exponent: _frexp_result(mantissa, exponent)  # type: ignore[attr-defined]
+
+
+@op("ldexp", grad_fn="LdexpBackward0", promote=FLOAT, inplace="ldexp_")
+def ldexp(input: Array, other: Array) -> Array:
+    # torch: ldexp is input * pow(2, other).
+    input, other = _broadcast(input, other)
+    return input * jnp.power(jnp.asarray(2.0, other.dtype), other)
+
+
+@jax.custom_jvp
+def _nextafter(x: Array, y: Array) -> Array:
+    return jnp.nextafter(x, y)
+
+
+@_nextafter.defjvp
+def _nextafter_jvp(primals: tuple[Array, Array], tangents: tuple[Array, Array]) -> Any:
+    # torch: derivatives.yaml "nextafter": grad for self, zeros for other.
+    (x, y), (tx, _) = primals, tangents
+    return _nextafter(x, y), tx
+
+
+@op("nextafter", grad_fn="NextafterBackward0", promote=BINARY, inplace="nextafter_")
+def nextafter(input: Array, other: Array) -> Array:
+    _check_float(input, "nextafter")
+    return _nextafter(*_broadcast(input, other))
+
+
+# --- integer math: gcd, lcm, shifts -------------------------------------------------------------
+
+def _check_integer(d: _dtype.dtype, name: str, allow_bool: bool = False) -> None:
+    if d.is_floating_point or d.is_complex or (d is _dtype.bool_ and not allow_bool):
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_dtype.legacy_name(d)}\'')
+
+
+@op("gcd", grad_fn=None, saves=False, promote=BINARY, inplace="gcd_")
+def gcd(input: Array, other: Array) -> Array:
+    _check_integer(_dtype.from_np(input.dtype), "gcd")
+    return jnp.gcd(*_broadcast(input, other))
+
+
+@op("lcm", grad_fn=None, saves=False, promote=BINARY, inplace="lcm_")
+def lcm(input: Array, other: Array) -> Array:
+    _check_integer(_dtype.from_np(input.dtype), "lcm")
+    return jnp.lcm(*_broadcast(input, other))
+
+
+def _shift(input: Array, other: Array, left: bool) -> Array:
+    _check_integer(_dtype.from_np(input.dtype), "lshift" if left else "rshift")
+    a, b = _broadcast(input, other)
+    bits = a.dtype.itemsize * 8
+    # torch: a shift by a negative count or by the width or more is 0 (left), or fills with the
+    # sign bit (right); XLA leaves those undefined.
+    outside = (b < 0) | (b >= bits)
+    count = jnp.where(outside, jnp.zeros_like(b), b)
+    if left:
+        return jnp.where(outside, jnp.zeros_like(a), jax.lax.shift_left(a, count))
+    if jnp.issubdtype(a.dtype, jnp.unsignedinteger):
+        return jnp.where(outside, jnp.zeros_like(a), jax.lax.shift_right_logical(a, count))
+    fill = jax.lax.shift_right_arithmetic(a, jnp.full_like(a, bits - 1))
+    return jnp.where(outside, fill, jax.lax.shift_right_arithmetic(a, count))
+
+
+@op("bitwise_left_shift", grad_fn=None, saves=False, promote=BINARY,
+    inplace="bitwise_left_shift_", operators=("__lshift__", "__rlshift__"))  # fmt: skip
+def bitwise_left_shift(input: Array, other: Array) -> Array:
+    return _shift(input, other, left=True)
+
+
+@op("bitwise_right_shift", grad_fn=None, saves=False, promote=BINARY,
+    inplace="bitwise_right_shift_", operators=("__rshift__", "__rrshift__"))  # fmt: skip
+def bitwise_right_shift(input: Array, other: Array) -> Array:
+    return _shift(input, other, left=False)
+
+
+@op("heaviside", grad_fn=NOT_IMPLEMENTED, saves=False, inplace="heaviside_")
+def heaviside(input: Array, values: Array) -> Array:
+    if input.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    x, v = _broadcast(input, values)
+    # torch: values where input == 0, else input > 0 (so 0 for nan).
+    return jnp.where(x == 0, v, (x > 0).astype(x.dtype))
+
+
+# --- tests on values: isneginf, isposinf, isreal, isin, isclose, allclose, equal ---------------
+
+@op("isposinf", grad_fn=None, saves=False)
+def isposinf(input: Array) -> Array:
+    return jnp.isposinf(input) if jnp.issubdtype(input.dtype, jnp.floating) else jnp.zeros(
+        input.shape, bool)  # fmt: skip
+
+
+@op("isneginf", grad_fn=None, saves=False)
+def isneginf(input: Array) -> Array:
+    return jnp.isneginf(input) if jnp.issubdtype(input.dtype, jnp.floating) else jnp.zeros(
+        input.shape, bool)  # fmt: skip
+
+
+@op("isreal", grad_fn=None, saves=False)
+def isreal(input: Array) -> Array:
+    if jnp.issubdtype(input.dtype, jnp.complexfloating):
+        return jnp.imag(input) == 0
+    return jnp.ones(input.shape, bool)
+
+
+@op("isin", grad_fn=None, saves=False, promote=BINARY, method=False)
+def isin(elements: Array, test_elements: Array, *, assume_unique: bool = False,
+         invert: bool = False) -> Array:  # fmt: skip
+    return jnp.isin(jnp.asarray(elements), jnp.asarray(test_elements).ravel(), invert=invert)
+
+
+def _close(input: Array, other: Array, rtol: float, atol: float, equal_nan: bool) -> Array:
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"{_dtype.legacy_name(_dtype.from_np(input.dtype))} did not match "
+                           f"{_dtype.legacy_name(_dtype.from_np(other.dtype))}")  # fmt: skip
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol:g}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol:g}")
+    a, b = _broadcast(input, other)
+    close = a == b
+    if equal_nan and jnp.issubdtype(a.dtype, jnp.inexact):
+        close = close | (jnp.isnan(a) & jnp.isnan(b))
+    if rtol == 0 and atol == 0:
+        return close
+    # torch: atol + |rtol * other| against |self - other|, in the promoted dtype (bool as the
+    # default float dtype; an integer difference against a default-float allowance).
+    d = _dtype.from_np(a.dtype)
+    if d is _dtype.bool_:
+        a, b = a.astype(_dtype.get_default_dtype().np), b.astype(_dtype.get_default_dtype().np)
+        d = _dtype.get_default_dtype()
+    f = _dtype.result_type(b, float(rtol))
+    allowed = _dtype.cast(atol, f) + jnp.abs(_dtype.cast(rtol, f) * _dtype.cast(b, f))
+    actual = jnp.abs(a - b)
+    fine = jnp.isfinite(actual) if jnp.issubdtype(actual.dtype, jnp.inexact) else True
+    e = _dtype.promote_types(_dtype.from_np(actual.dtype), f)
+    return close | (fine & (_dtype.cast(actual, e) <= _dtype.cast(allowed, e)))
+
+
+@op("isclose", grad_fn=None, saves=False)
+def isclose(input: Array, other: Array, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Array:  # fmt: skip
+    return _close(input, other, rtol, atol, equal_nan)
+
+
+@op("allclose", grad_fn=None, saves=False, multi_output=True)
+def allclose(input: Array, other: Array, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> tuple[Array]:  # fmt: skip
+    return (jnp.all(_close(input, other, rtol, atol, equal_nan)),)
+
+
+@op("equal", grad_fn=None, saves=False, multi_output=True)
+def equal(input: Array, other: Array) -> tuple[Array]:
+    if input.shape != other.shape:
+        return (jnp.asarray(False),)
+    a, b = _dtype.promote(input, other)
+    return (jnp.all(a == b),)
+
+
+def _python_bool(result: Any) -> bool:
+    return bool(result.item())
+
+
+allclose.impl.result_type = _python_bool  # type: ignore[attr-defined]
+equal.impl.result_type = _python_bool  # type: ignore[attr-defined]
