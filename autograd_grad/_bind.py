@@ -12,7 +12,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from . import _device, _dtype, _errors
+from . import _device, _dtype, _errors, _views
 from ._core import is_grad_enabled
 from ._dispatch import dispatch
 from ._ops import OPS
@@ -72,8 +72,7 @@ def _write_out(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> A
         if o.shape != r.shape and o.numel() != 0:
             warnings.warn(_errors.OUT_RESIZED.format(list(o.shape), list(r.shape)),
                           UserWarning, stacklevel=3)  # fmt: skip
-        o._version += 1
-        o._set_value(r.to(o.dtype)._value)
+        assign(o, r.to(o.dtype))
     wrap = getattr(opdef.impl, "result_type", None)
     return wrap(*outs) if len(outs) > 1 and wrap is not None else out
 
@@ -113,21 +112,33 @@ def check_inplace(t: Tensor, view: bool = False) -> None:
     while recording."""
     if t.is_leaf and t.requires_grad and is_grad_enabled():
         raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE if view else _errors.LEAF_INPLACE)
+    _views.check_write(t)
 
 
 def assign(t: Tensor, result: Tensor) -> Tensor:
     """Point `t` at the value of an in-place op's result, computed in t's dtype (dispatch's
-    `out_dtype`; See Note [Values and tensors])."""
+    `out_dtype`; See Note [Values and tensors]), and write it through to t's base and views
+    (See Note [Views] in _views.py)."""
+    _store(t, result)
+    if t._view is not None or t.__dict__.get("_views"):
+        _views.after_write(t, _store)
+    return t
+
+
+def _store(t: Tensor, result: Tensor, count: bool = True) -> None:
     assert result.dtype is t.dtype, "in-place results are dispatched with out_dtype"
-    t._version += 1  # torch's version counter (views share none here: See README)
-    if result._value.node is None and t.is_leaf:
-        # Not recorded (no_grad, or nothing requires grad): the leaf stays a leaf, as in
-        # torch's optimizer-style updates under no_grad. A new Value all the same: pending
-        # values computed from the old one must still read the old array.
-        t._set_value(result._value.with_graph(requires_grad=t.requires_grad))
+    if count:
+        t._version += 1  # torch's version counter, shared with views
+    old = t._value
+    if result._value.node is None and (t.is_leaf or not is_grad_enabled()):
+        # Not recorded (no_grad, or nothing requires grad): the tensor keeps its place in the
+        # graph (a leaf stays a leaf, as in torch's optimizer-style updates under no_grad; a
+        # non-leaf keeps its grad_fn). A new Value all the same: pending values computed from
+        # the old one must still read the old array.
+        t._set_value(result._value.with_graph(old.node, old.index, old.requires_grad))
     else:
         t._set_value(result._value)
-    return t
+
 
 
 def _inplace(opdef: OpDef) -> Callable[..., Any]:

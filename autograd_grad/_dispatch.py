@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from . import _device, _dtype, _errors, _lazy
+from . import _device, _dtype, _errors, _lazy, _views
 from ._core import Node, Recipe, Value, is_grad_enabled
 from ._ops._table import FLOAT, NONE, OpDef
 from ._tensor import Tensor
@@ -354,6 +354,8 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
         results.append(Tensor._from_value(value))
     if depth > _lazy.MAX_DEPTH:
         _lazy.materialize([t._value for t in results])
+    if opdef.name in _views.VIEW_OPS and args and isinstance(args[0], Tensor):
+        _views.track(opdef, args, kwargs, results)
     if opdef.multi_output:
         return _multi_output_result(opdef, results)
     return results[0]

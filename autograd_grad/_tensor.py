@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype, _errors, _lazy
+from . import _dtype, _errors, _lazy, _views
 from ._core import Node, Value, is_grad_enabled
 from ._device import device, of_array
 
@@ -69,7 +69,26 @@ class Tensor:
     __slots__ = ("_value", "_grad", "_retains_grad", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers to our operators
     is_sparse = False  # dense only, as a torch strided tensor
-    _version = 0  # in-place modifications so far (an instance attribute once there is one)
+    _view = None  # a views' View(base, steps): See Note [Views] in _views.py
+
+    def _counter(self) -> Tensor:
+        view = self._view
+        return self if view is None or _views.DATA in view.steps else view.base
+
+    @property
+    def _version(self) -> int:
+        """In-place modifications so far, shared by a base and its views (not .data)."""
+        return self._counter().__dict__.get("_version_count", 0)
+
+    @_version.setter
+    def _version(self, count: int) -> None:
+        self._counter().__dict__["_version_count"] = count
+
+    @property
+    def _base(self) -> Tensor | None:
+        """Same as torch's `Tensor._base`: the tensor this view reads, else None."""
+        view = self._view
+        return None if view is None or _views.hidden(view.steps) else view.base
 
     _value: Value
 
@@ -270,7 +289,7 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return Tensor._from_value(self._value.with_graph())
+        return _views.detached(self, Tensor._from_value(self._value.with_graph()), _views.DATA)
 
     @data.setter
     def data(self, other: Tensor) -> None:
@@ -278,7 +297,7 @@ class Tensor:
                                                 self._value.requires_grad))  # fmt: skip
 
     def detach(self) -> Tensor:
-        return Tensor._from_value(self._value.with_graph())
+        return _views.detached(self, Tensor._from_value(self._value.with_graph()))
 
     def detach_(self) -> Tensor:
         self._set_value(self._value.with_graph())

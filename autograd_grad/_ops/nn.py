@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 
 from .. import _dtype, _errors
-from ._table import FLOAT, OpInfoTest, op
+from ._table import BINARY, FLOAT, OpInfoTest, op
 
 Array = jax.Array
 F = ("nn.functional",)
@@ -993,3 +993,133 @@ def instance_norm(input: Array, running_mean: Array | None = None,
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+# --- activations with weights, embeddings, bilinear ------------------------------------------
+
+@op("prelu", grad_fn="PreluKernelBackward0", namespaces=("torch", "nn.functional"))
+def prelu(input: Array, weight: Array) -> Array:
+    if input.ndim == 0 and weight.size != 1:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    if weight.ndim > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.size != 1 and weight.size != channels:
+        raise RuntimeError(
+            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{weight.size} and channel size = {channels}.")
+    if weight.size == 1:
+        w = weight.reshape(())
+    else:
+        w = weight.reshape((-1,) + (1,) * (input.ndim - 2))
+    # torch: _prelu_kernel, x where x > 0 else w * x (its backward uses the same test).
+    return jnp.where(input > 0, input, w * input)
+
+
+@op("rrelu", grad_fn="RreluWithNoiseBackward0", namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.rrelu", xfail={
+        phase: ("training=True draws a random negative slope per element from torch's "
+                "generator (samples 0 and 2); ours comes from another stream")
+        for phase in ("forward", "grad", "gradgrad", "batched")}))  # fmt: skip
+def rrelu(input: Array, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          key: Array | None = None) -> Array:  # fmt: skip
+    """torch.rrelu (rrelu_with_noise): in training a slope from U(lower, upper) for each
+    negative element, drawn from `key`; else the mean slope."""
+    if training and key is not None:
+        u = jax.random.uniform(jax.random.wrap_key_data(key), input.shape,
+                               jnp.float64 if input.dtype == jnp.float64 else jnp.float32)  # fmt: skip
+        slope = (lower + (upper - lower) * u).astype(input.dtype)
+    else:
+        slope = jnp.asarray((lower + upper) / 2, input.dtype)
+    # torch: x for x >= 0, x * slope below (its backward uses the same noise, 1 at x >= 0).
+    return jnp.where(input >= 0, input, input * slope)
+
+
+def _embedding_checks(input: Array, weight: Array) -> None:
+    if not (jnp.issubdtype(input.dtype, jnp.integer) and input.dtype.itemsize >= 4):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got torch.{_dtype.legacy_name(_dtype.from_np(input.dtype))}"
+            "Tensor instead (while checking arguments for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if not _errors.is_traced(input) and input.size and bool(
+            jnp.any((input < 0) | (input >= weight.shape[0]))):  # fmt: skip
+        raise IndexError("index out of range in self")
+
+
+@op("embedding", grad_fn="EmbeddingBackward0", namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.embedding"))  # fmt: skip
+def embedding(input: Array, weight: Array, padding_idx: int = -1,
+              scale_grad_by_freq: bool = False) -> Array:  # fmt: skip
+    """torch.embedding: rows of `weight`; the padding row gets no gradient, and with
+    `scale_grad_by_freq` each row's gradient is divided by its count in `input`."""
+    _embedding_checks(input, weight)
+    rows = weight[input]
+    if padding_idx >= 0:
+        keep = (input != padding_idx)[..., None]
+        rows = jnp.where(keep, rows, jax.lax.stop_gradient(rows))
+    if scale_grad_by_freq:
+        counts = jnp.zeros((weight.shape[0],), weight.dtype).at[input.reshape(-1)].add(1)
+        scale = (1 / counts[input])[..., None]
+        # The value is the row; only the gradient is scaled (embedding_backward).
+        rows = rows * scale + jax.lax.stop_gradient(rows - rows * scale)
+    return rows
+
+
+@op("one_hot", grad_fn=None, namespaces=F, method=False)
+def one_hot(tensor: Array, num_classes: int = -1) -> Array:
+    if tensor.dtype != jnp.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    concrete = not _errors.is_traced(tensor)
+    if num_classes == -1:
+        if tensor.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        if not concrete:
+            raise RuntimeError("one_hot with num_classes=-1 needs concrete values")
+        num_classes = int(jnp.max(tensor)) + 1
+    if concrete and tensor.size:
+        if bool(jnp.any(tensor < 0)):
+            raise RuntimeError("Class values must be non-negative.")
+        if bool(jnp.any(tensor >= num_classes)):
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return (tensor[..., None] == jnp.arange(num_classes)).astype(jnp.int64)
+
+
+@op("bilinear", grad_fn=lambda input1, input2, weight, bias=None: (
+    "ViewBackward0" if bias is None else "AddBackward0"), namespaces=("torch", "nn.functional"),
+    method=False, promote=BINARY)  # fmt: skip
+def bilinear(input1: Array, input2: Array, weight: Array, bias: Array | None = None) -> Array:
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
+                           f"{input2.ndim}")  # fmt: skip
+    for i in range(input1.ndim - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                               f"{input1.shape[i]} and {input2.shape[i]}")  # fmt: skip
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{input1.shape[-1]} but expected {weight.shape[1]}")  # fmt: skip
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{input2.shape[-1]} but expected {weight.shape[2]}")  # fmt: skip
+    if bias is not None and bias.shape[0] != weight.shape[0]:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[0]} but expected {weight.shape[0]}")  # fmt: skip
+    out = jnp.einsum("...i,oij,...j->...o", input1, weight, input2,
+                     preferred_element_type=input1.dtype)  # fmt: skip
+    return out if bias is None else out + bias
+
+
+@op("_softmax_backward_data", grad_fn="SoftmaxBackwardDataBackward0", method=False)
+def _softmax_backward_data(grad_output: Array, output: Array, dim: int,
+                           input_dtype: Any) -> Array:  # fmt: skip
+    axis = _errors.wrap_dim(dim, output.ndim) if output.ndim else None
+    return output * (grad_output - jnp.sum(grad_output * output, axis=axis, keepdims=True))
+
+
+@op("native_dropout_backward", grad_fn="NativeDropoutBackwardBackward0", method=False)
+def native_dropout_backward(grad_output: Array, mask: Array, scale: float) -> Array:
+    g = _floating(grad_output)[0]
+    return g * mask.astype(g.dtype) * jnp.asarray(scale, g.dtype)

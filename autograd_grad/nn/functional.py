@@ -169,3 +169,49 @@ def _torch_level(*fns: Any) -> None:
 
 
 _torch_level(_native_batch_norm_legit, _batch_norm_with_update)
+
+
+def _random_key() -> Any:
+    import jax
+
+    from .._creation import default_generator
+    from .._tensor import Tensor
+
+    return Tensor._from_array(jax.random.key_data(default_generator.next_key()))
+
+
+def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.rrelu` (the random slopes come from our generator)."""
+    key = _random_key() if training else None
+    out = _call("rrelu", input, lower, upper, training, key)
+    if inplace:
+        from .._bind import assign, check_inplace
+
+        check_inplace(input)
+        return assign(input, out)
+    return out
+
+
+def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.embedding`: `padding_idx`'s row gets no gradient;
+    `max_norm` renormalises the looked-up rows of `weight` in place first."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
+            padding_idx = weight.size(0) + padding_idx
+    else:
+        padding_idx = -1
+    if max_norm is not None:
+        from .._core import no_grad
+
+        with no_grad():  # torch: embedding_renorm_
+            rows = input.reshape(-1)  # a repeated row is written twice with the same value
+            picked = weight[rows]
+            norms = picked.norm(norm_type, 1, keepdim=True)
+            scale = (norms > max_norm) * (max_norm / (norms + 1e-7) - 1) + 1
+            weight[rows] = picked * scale
+    return _call("embedding", input, weight, padding_idx, scale_grad_by_freq)
