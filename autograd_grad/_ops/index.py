@@ -567,3 +567,473 @@ def index_reduce(input: Array, dim: int, index: Array, source: Array, reduce: st
     grid[axis] = jnp.broadcast_to(idx.reshape((1,) * axis + (-1,) + (1,) * (s.ndim - axis - 1)),
                                   s.shape)
     return _scatter_reduce_values(x, tuple(grid), s, reduce, include_self).reshape(input.shape)
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+_AMINMAX = _return_type("aminmax")
+_AMINMAX.__new__.__defaults__ = None
+_AMINMAX_TYPE = __import__("collections").namedtuple("aminmax", ["min", "max"])
+_AMINMAX_TYPE.__module__ = "torch.return_types"
+
+
+@op("aminmax", grad_fn="AminmaxBackward0", multi_output=True)
+def aminmax(input: Array, *, dim: Any = None, keepdim: bool = False) -> Any:
+    if dim is None:
+        if input.size == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                "no identity.")
+        axes = None
+        shape = (1,) * input.ndim if keepdim else ()
+        lo, hi = jnp.min(input), jnp.max(input)
+        return lo.reshape(shape), hi.reshape(shape)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return input, input
+    if input.shape[axis] == 0:
+        raise IndexError(
+            "aminmax(): Expected reduction dim " + str(axis) + " to have non-zero size.")
+    axes = axis
+    return jnp.min(input, axis=axes, keepdims=keepdim), jnp.max(input, axis=axes, keepdims=keepdim)
+
+
+aminmax.impl.result_type = lambda lo, hi: _AMINMAX_TYPE(lo, hi)  # type: ignore[attr-defined]
+
+
+def _std_var_mean(input: Array, dim: Any, unbiased: Any, keepdim: bool, correction: Any,
+                  name: str) -> tuple[Array, Array]:  # fmt: skip
+    from .reduce import _var
+
+    if not (jnp.issubdtype(input.dtype, jnp.inexact)):
+        raise RuntimeError(
+            f"{name}(): input tensor should be either floating point or complex, but got "
+            f"{_legacy(input)}")  # fmt: skip
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    variance = _var(input, dim, unbiased, keepdim, correction)
+    mean = jnp.mean(input, axis=dims(dim, input.ndim), keepdims=keepdim)
+    return variance, mean
+
+
+@op("var_mean", grad_fn="VarMeanBackward0", multi_output=True, method=False)
+def var_mean(input: Array, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+             correction: Any = None) -> Any:  # fmt: skip
+    return _std_var_mean(input, dim, unbiased, keepdim, correction, "var_mean")
+
+
+@op("std_mean", grad_fn="StdMeanBackward0", multi_output=True, method=False)
+def std_mean(input: Array, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+             correction: Any = None) -> Any:  # fmt: skip
+    variance, mean = _std_var_mean(input, dim, unbiased, keepdim, correction, "std_mean")
+    # torch: std_backward masks the gradient where the std is 0 (sqrt's derivative is inf).
+    safe = jnp.where(variance == 0, jnp.ones_like(variance), variance)
+    return jnp.where(variance == 0, jnp.zeros_like(variance), jnp.sqrt(safe)), mean
+
+
+@op("nanmean", grad_fn="DivBackward0")
+def nanmean(input: Array, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Array:
+    if not jnp.issubdtype(input.dtype, jnp.inexact):
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{_legacy(input)}")
+    x = input if dtype is None else input.astype(dtype.np)
+    axes = dims(dim, x.ndim)
+    total = jnp.nansum(x, axis=axes, keepdims=keepdim)
+    count = jnp.sum(~jnp.isnan(x), axis=axes, keepdims=keepdim)
+    return total / count.astype(total.dtype)
+
+
+_MODE = __import__("collections").namedtuple("mode", ["values", "indices"])
+_MODE.__module__ = "torch.return_types"
+
+
+@op("mode", grad_fn="ModeBackward0", multi_output=True)
+def mode(input: Array, dim: int = -1, keepdim: bool = False) -> Any:
+    if input.ndim == 0:
+        _errors.wrap_dim(dim, 0)
+        return input, jnp.zeros((), jnp.int64)
+    axis = _errors.wrap_dim(dim, input.ndim)
+    n = input.shape[axis]
+    if n == 0:
+        raise IndexError(
+            f"mode(): Expected reduction dim {axis} to have non-zero size.")
+    x = jnp.moveaxis(jax.lax.stop_gradient(input), axis, -1)
+    rows = x.reshape(-1, n)
+    s = jnp.sort(rows, axis=-1)
+    new = jnp.concatenate([jnp.ones((rows.shape[0], 1), bool), s[:, 1:] != s[:, :-1]], axis=-1)
+    group = jnp.cumsum(new, axis=-1) - 1
+    counts = jax.vmap(lambda g: jnp.zeros((n,), jnp.int64).at[g].add(1))(group)
+    best = jnp.argmax(counts, axis=-1)  # the first (smallest) of the most frequent values
+    first = jnp.argmax(group == best[:, None], axis=-1)
+    value = jnp.take_along_axis(s, first[:, None], axis=-1)
+    # torch's index is the last position holding the value
+    where = jnp.where(rows == value, jnp.arange(n), -1)
+    index = jnp.max(where, axis=-1).astype(jnp.int64).reshape(x.shape[:-1])
+    values = jnp.take_along_axis(jnp.moveaxis(input, axis, -1), index[..., None], axis=-1)[..., 0]
+    if keepdim:
+        values, index = jnp.expand_dims(values, axis), jnp.expand_dims(index, axis)
+    return values, index
+
+
+mode.impl.result_type = lambda values, indices: _MODE(values, indices)  # type: ignore[attr-defined]
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input: Array, q: Any, dim: Any, keepdim: bool, interpolation: str,
+              ignore_nan: bool) -> Array:  # fmt: skip
+    name = "nanquantile" if ignore_nan else "quantile"
+    if input.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if hasattr(q, "ndim") and q.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if input.dtype not in (jnp.float32, jnp.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if hasattr(q, "dtype") and q.dtype != input.dtype:
+        raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
+            f"Got {interpolation}")
+    if hasattr(q, "ndim"):
+        if not _errors.is_traced(q) and q.size and bool(jnp.any((q < 0) | (q > 1))):
+            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+        qs = q.reshape(-1)
+    else:
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+        qs = jnp.asarray([q], input.dtype)
+    if dim is None:
+        x = input.reshape(-1)
+        out_shape: tuple[int, ...] = (1,) * input.ndim if keepdim else ()
+    else:
+        axis = _errors.wrap_dim(dim, input.ndim)
+        x = jnp.moveaxis(input, axis, -1) if input.ndim else input.reshape(1)
+        if keepdim:
+            out_shape = (input.shape[:axis] + (1,) + input.shape[axis + 1:])[:input.ndim]
+        else:
+            out_shape = input.shape[:axis] + input.shape[axis + 1:]
+    s = jnp.sort(x, axis=-1)
+    nan = jnp.isnan(s)
+    qb = qs.reshape((-1,) + (1,) * s.ndim)  # (nq, ..., 1)
+    if ignore_nan:
+        valid = jnp.sum(~nan, axis=-1, keepdims=True).astype(s.dtype)
+        ranks = qb * (valid - 1)
+        ranks = jnp.where(ranks < 0, jnp.zeros_like(ranks), ranks)
+    else:
+        last = s.shape[-1] - 1
+        ranks = jnp.where(jnp.any(nan, axis=-1, keepdims=True), jnp.asarray(last, s.dtype),
+                          qb * last)
+    if interpolation == "lower":
+        ranks = jnp.floor(ranks)
+    elif interpolation == "higher":
+        ranks = jnp.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = jnp.round(ranks)
+    sb = jnp.broadcast_to(s, ranks.shape[:1] + s.shape)
+    below_i = ranks.astype(jnp.int64)
+    below = jnp.take_along_axis(sb, below_i, axis=-1)
+    if interpolation in ("linear", "midpoint"):
+        weight = jnp.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below_i
+        above = jnp.take_along_axis(sb, jnp.ceil(ranks).astype(jnp.int64), axis=-1)
+        # torch's lerp: from the nearer end
+        below = jnp.where(weight < 0.5, below + weight * (above - below),
+                          above - (above - below) * (1 - weight))
+    out = below[..., 0]  # (nq, reduced...)
+    if hasattr(q, "ndim") and q.ndim == 1:
+        return out.reshape((qs.shape[0],) + out_shape)
+    return out.reshape(out_shape)
+
+
+@op("quantile", grad_fn="SqueezeBackward4")
+def quantile(input: Array, q: Any, dim: Any = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Array:  # fmt: skip
+    return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=False)
+
+
+@op("nanquantile", grad_fn="SqueezeBackward4")
+def nanquantile(input: Array, q: Any, dim: Any = None, keepdim: bool = False, *,
+                interpolation: str = "linear") -> Array:  # fmt: skip
+    return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=True)
+
+
+def _as_float(x: Array) -> Array:
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        return x
+    return x.astype(_dtype.get_default_dtype().np)
+
+
+def _cov(input: Array, correction: Any, fweights: Any, aweights: Any) -> Array:
+    if input.ndim > 2:
+        raise RuntimeError(
+            f"cov(): expected input to have two or fewer dimensions but got an input with "
+            f"{input.ndim} dimensions")
+    x = input.reshape(1, -1) if input.ndim < 2 else input
+    n_obs = x.shape[1]
+    w = None
+    if fweights is not None:
+        if fweights.ndim > 1:
+            raise RuntimeError(
+                f"cov(): expected fweights to have one or fewer dimensions but got fweights with "
+                f"{fweights.ndim} dimensions")
+        if not jnp.issubdtype(fweights.dtype, jnp.integer):
+            raise RuntimeError(
+                f"cov(): expected fweights to have integral dtype but got fweights with "
+                f"{_legacy(fweights)} dtype")
+        w = fweights
+    if aweights is not None:
+        if aweights.ndim > 1:
+            raise RuntimeError(
+                f"cov(): expected aweights to have one or fewer dimensions but got aweights with "
+                f"{aweights.ndim} dimensions")
+        if not jnp.issubdtype(aweights.dtype, jnp.floating):
+            raise RuntimeError(
+                f"cov(): expected aweights to have floating point dtype but got aweights with "
+                f"{_legacy(aweights)} dtype")
+        w = aweights if w is None else w * aweights
+    x = _as_float(x)
+    if w is not None:
+        w = w.astype(jnp.result_type(w.dtype, x.dtype)) if not jnp.issubdtype(
+            w.dtype, jnp.inexact) else w  # fmt: skip
+        w_sum = jnp.sum(w)
+        avg = jnp.sum(x * w, axis=1) / w_sum
+    else:
+        w_sum = jnp.asarray(n_obs, x.dtype)
+        avg = jnp.mean(x, axis=1)
+    if w is None:
+        norm = w_sum - correction
+    elif correction == 0:
+        norm = w_sum
+    elif aweights is None:
+        norm = w_sum - correction
+    else:
+        norm = w_sum - correction * jnp.sum(w * aweights) / w_sum
+    norm = jnp.where(norm <= 0, jnp.zeros_like(norm), norm)
+    centered = x - avg[:, None]
+    weighted = centered if w is None else centered * w
+    c = centered @ jnp.conj(weighted).T
+    return jnp.squeeze(c / norm.astype(c.dtype))
+
+
+@op("cov", grad_fn="SqueezeBackward0")
+def cov(input: Array, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Array:
+    return _cov(input, correction, fweights, aweights)
+
+
+def _corrcoef_name(input: Any) -> str:
+    return "DivBackward0" if input.ndim < 2 or input.shape[0] == 1 else "ClampBackward1"
+
+
+@op("corrcoef", grad_fn=_corrcoef_name)
+def corrcoef(input: Array) -> Array:
+    c = _cov(input, 1, None, None)
+    if c.ndim == 0:
+        return c / c
+    d = jnp.diagonal(c)
+    std = jnp.sqrt(jnp.real(d) if jnp.iscomplexobj(d) else d)
+    c = c / std[:, None]
+    c = c / std[None, :]
+    if jnp.iscomplexobj(c):
+        return c
+    # torch: clamp's gradient is 1 at the bounds (the diagonal is exactly 1)
+    return jnp.where((c >= -1) & (c <= 1), c, jnp.clip(c, -1, 1))
+
+
+def _diff_name(input: Any, n: int = 1, *args: Any, **kwargs: Any) -> str:
+    return "torch::autograd::CopyBackwards" if n == 0 else "SubBackward0"
+
+
+@op("diff", grad_fn=_diff_name)
+def diff(input: Array, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Array:
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    axis = _errors.wrap_dim(dim, input.ndim)
+    parts = []
+    for extra in (prepend, append):
+        if extra is not None and extra.ndim != input.ndim:
+            raise RuntimeError(
+                "diff expects prepend or append to be the same dimension as input")
+    d = _dtype.result_type(*(a for a in (input, prepend, append) if a is not None))
+    if prepend is not None:
+        parts.append(_dtype.cast(prepend, d))
+    parts.append(_dtype.cast(input, d))
+    if append is not None:
+        parts.append(_dtype.cast(append, d))
+    x = jnp.concatenate(parts, axis=axis) if len(parts) > 1 else parts[0]
+    for _ in range(n):
+        if x.shape[axis] == 0:
+            break
+        hi = jax.lax.slice_in_dim(x, 1, x.shape[axis], axis=axis)
+        lo = jax.lax.slice_in_dim(x, 0, x.shape[axis] - 1, axis=axis)
+        x = jnp.logical_xor(hi, lo) if x.dtype == jnp.bool_ else hi - lo
+    return x
+
+
+def _slice(x: Array, axis: int, start: int, stop: int | None = None) -> Array:
+    n = x.shape[axis]
+    s = slice(start, stop).indices(n)
+    return jax.lax.slice_in_dim(x, s[0], max(s[0], s[1]), axis=axis)
+
+
+@op("gradient", grad_fn="CatBackward0", multi_output=True, method=False)
+def gradient(input: Array, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> Any:
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    axes = tuple(range(input.ndim)) if dim is None else tuple(
+        _errors.wrap_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim))
+    if spacing is None:
+        spacing = 1
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(axes):
+            if dim is None:
+                raise RuntimeError(
+                    "torch.gradient expected spacing to be unspecified, a scalar, or a list of "
+                    f"length equal to 'self.dim() = {input.ndim}', since dim argument was not "
+                    f"given, but got a list of length {len(spacing)}")
+            raise RuntimeError(
+                "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and "
+                "dim arguments to have the same length, but got a spacing argument of length "
+                f"{len(spacing)} and a dim argument of length {len(axes)}.")
+        spacings = list(spacing)
+    else:
+        spacings = [spacing] * len(axes)
+    for a in axes:
+        if input.shape[a] < edge_order + 1:
+            raise RuntimeError(
+                "torch.gradient expected each dimension size to be at least edge_order+1")
+    x = _as_float(input)
+    out = []
+    for a, h in zip(axes, spacings):
+        if hasattr(h, "ndim") and h.ndim == 1:
+            out.append(_gradient_coordinates(x, a, _as_float(h).astype(x.dtype), edge_order))
+            continue
+        if hasattr(h, "ndim"):
+            h = h.astype(x.dtype)
+        center = (_slice(x, a, 2) - _slice(x, a, 0, -2)) / h
+        if edge_order == 1:
+            first = (_slice(x, a, 1, 2) - _slice(x, a, 0, 1)) / h
+            last = (_slice(x, a, -1) - _slice(x, a, -2, -1)) / h
+        else:
+            first = (-1.5 * _slice(x, a, 0, 1) + 2 * _slice(x, a, 1, 2)
+                     - 0.5 * _slice(x, a, 2, 3)) / h  # fmt: skip
+            last = (0.5 * _slice(x, a, -3, -2) - 2 * _slice(x, a, -2, -1)
+                    + 1.5 * _slice(x, a, -1)) / h  # fmt: skip
+        out.append(jnp.concatenate([first, center / 2, last], axis=a))
+    return tuple(out)
+
+
+def _gradient_coordinates(x: Array, a: int, coords: Array, edge_order: int) -> Array:
+    shape = [1] * x.ndim
+    shape[a] = -1
+    dx = coords[1:] - coords[:-1]
+    dx1, dx2 = dx[:-1], dx[1:]
+    ca = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+    cb = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+    cc = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+    center = ca * _slice(x, a, 0, -2) + cb * _slice(x, a, 1, -1) + cc * _slice(x, a, 2)
+    if edge_order == 1:
+        first = (_slice(x, a, 1, 2) - _slice(x, a, 0, 1)) / dx[0]
+        last = (_slice(x, a, -1) - _slice(x, a, -2, -1)) / dx[-1]
+    else:
+        ca = -(2.0 * dx[0] + dx[1]) / (dx[0] * (dx[0] + dx[1]))
+        cb = (dx[0] + dx[1]) / (dx[0] * dx[1])
+        cc = (-dx[0]) / (dx[1] * (dx[0] + dx[1]))
+        first = ca * _slice(x, a, 0, 1) + cb * _slice(x, a, 1, 2) + cc * _slice(x, a, 2, 3)
+        ca = dx[-1] / (dx[-2] * (dx[-1] + dx[-2]))
+        cb = -(dx[-1] + dx[-2]) / (dx[-1] * dx[-2])
+        cc = (2 * dx[-1] + dx[-2]) / (dx[-1] * (dx[-1] + dx[-2]))
+        last = ca * _slice(x, a, -3, -2) + cb * _slice(x, a, -2, -1) + cc * _slice(x, a, -1)
+    return jnp.concatenate([first, center, last], axis=a)
+
+
+def _trapezoid_x(y: Array, x: Array, axis: int, name: str) -> Array:
+    """dx along `axis`, broadcast against y (torch's trapezoid(y, x))."""
+    if x.ndim == 1:
+        if x.shape[0] != y.shape[axis]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        shape = [1] * y.ndim
+        shape[axis] = x.shape[0]
+        x = x.reshape(shape)
+    elif x.ndim < y.ndim:
+        x = x.reshape((1,) * (y.ndim - x.ndim) + x.shape)
+    n = x.shape[axis]
+    return _slice(x, axis, 1, n) - _slice(x, axis, 0, n - 1)
+
+
+def _trapezoid_name(y: Any, x: Any = None, *args: Any, **kwargs: Any) -> str:
+    return "DivBackward1" if hasattr(x, "shape") else "MulBackward1"
+
+
+def _trapezoid(y: Array, x: Any, dx: Any, dim: int, name: str) -> Array:
+    if y.dtype == jnp.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+    axis = _errors.wrap_dim(dim, y.ndim)
+    if hasattr(x, "shape"):
+        if x.dtype == jnp.bool_:
+            raise RuntimeError(f"{name}: received a bool input for `x`, but bool is not supported")
+        d = _dtype.to_float(_dtype.result_type(y, x)).np
+        yf, xf = y.astype(d), x.astype(d)
+        if y.shape[axis] == 0:
+            return jnp.zeros(y.shape[:axis] + y.shape[axis + 1:], d)
+        step = _trapezoid_x(yf, xf, axis, name)
+        n = yf.shape[axis]
+        pair = _slice(yf, axis, 1, n) + _slice(yf, axis, 0, n - 1)
+        return jnp.sum(step * pair, axis=axis) / 2.0
+    h = 1 if dx is None else (x if x is not None else dx)
+    yf = _as_float(y)
+    if y.shape[axis] == 0:
+        return jnp.zeros(y.shape[:axis] + y.shape[axis + 1:], yf.dtype)
+    ends = jnp.take(yf, 0, axis=axis) + jnp.take(yf, -1, axis=axis)
+    return (jnp.sum(yf, axis=axis) - ends * 0.5) * _dtype.cast(h, _dtype.from_np(yf.dtype))
+
+
+@op("trapezoid", grad_fn=_trapezoid_name, method=False)
+def trapezoid(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
+    return _trapezoid(y, x, dx, dim, "trapezoid")
+
+
+@op("trapz", grad_fn=_trapezoid_name, method=False)
+def trapz(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
+    return _trapezoid(y, x, dx, dim, "trapezoid")
+
+
+def _cumulative_trapezoid_name(y: Any, x: Any = None, *args: Any, **kwargs: Any) -> str:
+    return "DivBackward1" if hasattr(x, "shape") else "CumsumBackward0"
+
+
+@op("cumulative_trapezoid", grad_fn=_cumulative_trapezoid_name, method=False)
+def cumulative_trapezoid(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
+    name = "cumulative_trapezoid"
+    if y.dtype == jnp.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+    axis = _errors.wrap_dim(dim, y.ndim)
+    n = y.shape[axis]
+    if hasattr(x, "shape"):
+        d = _dtype.to_float(_dtype.result_type(y, x)).np
+        yf = y.astype(d)
+        step = _trapezoid_x(yf, x.astype(d), axis, name)
+        pair = _slice(yf, axis, 0, max(n - 1, 0)) + _slice(yf, axis, 1, n)
+        return jnp.cumsum(step * pair, axis=axis) / 2.0
+    yf = _as_float(y)
+    h = _dtype.cast(1 if dx is None else dx, _dtype.from_np(yf.dtype))
+    pair = _slice(yf, axis, 0, max(n - 1, 0)) + _slice(yf, axis, 1, n)
+    return jnp.cumsum(h / 2.0 * pair, axis=axis)
+
+
+@op("renorm", grad_fn="RenormBackward0", inplace="renorm_")
+def renorm(input: Array, p: Any, dim: int, maxnorm: Any) -> Array:
+    from .reduce import _vector_norm
+
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    axis = _errors.wrap_dim(dim, input.ndim)
+    others = tuple(a for a in range(input.ndim) if a != axis)
+    norm = _vector_norm(input, p, others, True)
+    factor = jnp.where(norm > maxnorm, maxnorm / (norm + 1e-7), jnp.ones_like(norm))
+    return input * factor.astype(input.dtype)
