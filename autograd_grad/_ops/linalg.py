@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import namedtuple
 from typing import Any
@@ -425,3 +426,355 @@ eigh.impl.result_type = _returns("linalg_eigh", "eigenvalues", "eigenvectors")  
 @op("eigvalsh", grad_fn="LinalgEighBackward0", namespaces=("linalg",), method=False)
 def eigvalsh(A: Array, UPLO: str = "L") -> Array:  # noqa: N803
     return _eigh("linalg.eigvalsh", A, UPLO)[0]
+
+
+# --- norms --------------------------------------------------------------------------------
+
+_INF = float("inf")
+
+
+def _norm_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        return None
+    axes = tuple(_errors.wrap_dim(d, ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
+    return axes
+
+
+def _pow_safe(a: Array, p: float) -> Array:
+    """a ** p for a >= 0, with derivative 0 where a == 0 (torch masks norm_backward there)."""
+    zero = a == 0
+    safe = jnp.where(zero, jnp.ones_like(a), a)
+    return jnp.where(zero, jnp.zeros_like(a), safe**p)
+
+
+def _vector_norm(x: Array, ord: float, axes: Any, keepdim: bool) -> Array:  # noqa: A002
+    a = jnp.abs(x)
+    if ord == _INF:
+        return jnp.max(a, axis=axes, keepdims=keepdim)
+    if ord == -_INF:
+        return jnp.min(a, axis=axes, keepdims=keepdim)
+    if ord == 0:
+        return jnp.sum((a != 0).astype(a.dtype), axis=axes, keepdims=keepdim)
+    if ord == 1:
+        return jnp.sum(a, axis=axes, keepdims=keepdim)
+    if ord < 0:
+        # (sum |x|^p)^(1/p) with p < 0: |0|^p is inf, and the norm 0
+        s = jnp.sum(a**ord, axis=axes, keepdims=keepdim)
+        return s ** (1.0 / ord)
+    # torch: norm_backward masks |x|^(p-1) at x == 0 and the whole gradient at norm == 0.
+    s = jnp.sum(_pow_safe(a, ord), axis=axes, keepdims=keepdim)
+    return _pow_safe(s, 1.0 / ord)
+
+
+def _vector_norm_checked(name: str, x: Array, ord: Any, dim: Any, keepdim: bool,  # noqa: A002
+                         dtype: Any) -> Array:  # fmt: skip
+    _check_float(name, x)
+    if dtype is not None:
+        x = x.astype(dtype.np)
+    ord = float(ord)
+    axes = _norm_dims(dim, x.ndim)
+    if x.ndim == 0:
+        x = x.reshape(1)
+        axes = None if axes is None else (0,)
+        out = _vector_norm(x, ord, axes, False)
+        return out
+    if ord < 0 or ord == _INF:
+        reduced = x.shape if axes is None else tuple(x.shape[a] for a in axes)
+        if 0 in reduced:
+            shown = "inf" if ord == _INF else ("-inf" if ord == -_INF else f"{ord:g}")
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty "
+                               "tensor because the operation does not have an identity")  # fmt: skip
+    return _vector_norm(x, ord, axes, keepdim)
+
+
+_NORM_0 = ("torch's backward for ord=0 returns an undefined gradient, which autograd.grad gives "
+           "as None; here a reachable input always gets a gradient (zeros)")
+
+
+@op("vector_norm", grad_fn="LinalgVectorNormBackward0", namespaces=("linalg",), method=False)
+def vector_norm(x: Array, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+                dtype: Any = None) -> Array:  # fmt: skip
+    return _vector_norm_checked("linalg.vector_norm", x, ord, dim, keepdim, dtype)
+
+
+def _matrix_norm_name(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False,  # noqa: A002, N803
+                      **kwargs: Any) -> str:  # fmt: skip
+    if ord == "fro":
+        return "LinalgVectorNormBackward0"
+    if keepdim and ord in ("nuc", 2, -2):
+        return "PermuteBackward0"
+    if ord == "nuc":
+        return "SumBackward1"
+    return "AmaxBackward0" if ord in (2, 1, _INF) else "AminBackward0"
+
+
+def _matrix_norm(name: str, A: Array, ord: Any, dim: Any, keepdim: bool,  # noqa: A002, N803
+                 dtype: Any) -> Array:  # fmt: skip
+    _check_matrix(name, A)
+    _check_float(name, A)
+    if dtype is not None:
+        A = A.astype(dtype.np)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if len(dims) != 2:
+        raise RuntimeError(f"{name}: dim must be a 2-tuple. Got {' '.join(map(str, dims))}")
+    d0, d1 = (_errors.wrap_dim(d, A.ndim) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"{name}: dims must be different. Got ({d0}, {d1})")
+    if ord == "fro":
+        return _vector_norm(A, 2.0, (d0, d1), keepdim)
+    if isinstance(ord, str) and ord != "nuc":
+        raise RuntimeError(f"{name}: Order {ord} not supported.")
+    if not isinstance(ord, str) and ord not in (1, -1, 2, -2, _INF, -_INF):
+        raise RuntimeError(f"{name}: Order {ord:g} not supported.")
+    if ord in ("nuc", 2, -2):
+        sv = svdvals.impl(jnp.moveaxis(A, (d0, d1), (-2, -1)))
+        if ord == "nuc":
+            out = jnp.sum(sv, axis=-1)
+        else:
+            out = jnp.max(sv, axis=-1) if ord == 2 else jnp.min(sv, axis=-1)
+        return jnp.expand_dims(out, sorted((d0, d1))) if keepdim else out
+    # 1/-1: the max/min column sum; inf/-inf: the max/min row sum
+    summed, reduced = (d0, d1) if ord in (1, -1) else (d1, d0)
+    sums = jnp.sum(jnp.abs(A), axis=summed, keepdims=True)
+    out = jnp.max(sums, axis=reduced, keepdims=True) if ord > 0 else jnp.min(
+        sums, axis=reduced, keepdims=True)  # fmt: skip
+    return out if keepdim else jnp.squeeze(out, (d0, d1))
+
+
+@op("matrix_norm", grad_fn=_matrix_norm_name, namespaces=("linalg",), method=False)
+def matrix_norm(A: Array, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,  # noqa: A002, N803
+                dtype: Any = None) -> Array:  # fmt: skip
+    return _matrix_norm("linalg.matrix_norm", A, ord, dim, keepdim, dtype)
+
+
+def _is_matrix_norm(A: Any, ord: Any, dim: Any) -> bool:  # noqa: A002, N803
+    if dim is not None:
+        return not isinstance(dim, int) and len(dim) == 2
+    return ord is not None and A.ndim == 2
+
+
+def _linalg_norm_name(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False,  # noqa: A002, N803
+                      **kwargs: Any) -> str:  # fmt: skip
+    if ord is not None and _is_matrix_norm(A, ord, dim):
+        return _matrix_norm_name(A, ord, dim, keepdim)
+    return "LinalgVectorNormBackward0"
+
+
+_NORM_AT_0 = ("torch's second derivative of the 2-norm at x = 0 is nan (its backward's "
+              "grad / norm, masked to 0, still differentiates to 0/0); ours is 0: the guard that "
+              "gives torch's first-order 0 gives 0 at second order too")
+
+
+@op("linalg_norm", grad_fn=_linalg_norm_name, namespaces=("linalg",), aliases=("norm",),
+    method=False, opinfo=OpInfoTest(name="linalg.norm", xfail={
+        "linalg.norm/grad": _NORM_0, "linalg.norm/batched": _NORM_0,
+        "linalg.norm.subgradients_at_zero/grad": _NORM_0,
+        "linalg.norm.subgradients_at_zero/batched": _NORM_0,
+        "linalg.norm.subgradients_at_zero/gradgrad": _NORM_AT_0}))  # fmt: skip
+def linalg_norm(A: Array, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002, N803
+                dtype: Any = None) -> Array:  # fmt: skip
+    if dim is None and ord is not None and A.ndim not in (1, 2):
+        raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be 1D "
+                           f"or 2D. Got {A.ndim}D.")  # fmt: skip
+    if _is_matrix_norm(A, ord, dim):
+        return _matrix_norm("linalg.norm", A, "fro" if ord is None else ord,
+                            (-2, -1) if dim is None else dim, keepdim, dtype)  # fmt: skip
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.norm: The input must be 2D or dim must be a 2-tuple for ord={ord}")
+    return _vector_norm_checked("linalg.vector_norm", A, 2 if ord is None else ord, dim, keepdim,
+                                dtype)  # fmt: skip
+
+
+@op("cond", grad_fn=lambda A, p=None: "SqueezeBackward1" if p in (None, 2, -2) else
+    "NanToNumBackward0", namespaces=("linalg",), method=False)  # fmt: skip
+def cond(A: Array, p: Any = None) -> Array:  # noqa: N803
+    _check_matrix("linalg.cond", A)
+    _check_float("linalg.cond", A)
+    if p in (None, 2, -2):
+        sv = svdvals.impl(A)
+        big, small = sv[..., 0], sv[..., -1]
+        return big / small if p in (None, 2) else small / big
+    _check_square("linalg.cond", A)
+    norm_a = _matrix_norm("linalg.cond", A, p, (-2, -1), False, None)
+    norm_inv = _matrix_norm("linalg.cond", jnp.linalg.inv(A), p, (-2, -1), False, None)
+    # torch: a singular input's condition number is inf (nan_to_num of the product)
+    return jnp.nan_to_num(norm_a * norm_inv, nan=_INF)
+
+
+# --- pseudo-inverse, least squares, rank, powers ------------------------------------------
+
+def _default_rtol(A: Array, atol: Any, rtol: Any) -> Any:
+    if rtol is not None:
+        return rtol
+    if atol is not None and not (isinstance(atol, (int, float)) and atol <= 0):
+        return 0.0
+    return jnp.finfo(A.dtype).eps * max(A.shape[-2:])
+
+
+def _tolerance(top: Array, A: Array, atol: Any, rtol: Any) -> Array:
+    """torch's max(atol, rtol * largest singular value), per matrix."""
+    rtol = _default_rtol(A, atol, rtol)
+    tol = jnp.asarray(rtol, top.dtype) * top
+    if atol is not None:
+        tol = jnp.maximum(jnp.asarray(atol, top.dtype), tol)
+    return tol
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
+def _pinv_from(A: Array, atol: Array, rtol: Array, hermitian: bool) -> Array:  # noqa: N803
+    """torch's pinv: singular values (|eigenvalues| if hermitian) above max(atol, rtol * the
+    largest) are inverted, the rest dropped."""
+    if hermitian:
+        w, v = _eigh("linalg.pinv", A, "L")
+        s, left, right = jnp.abs(w), v, _mH(v)
+        s_inv_of = w
+    else:
+        left, s, right = jnp.linalg.svd(A, full_matrices=False)
+        s_inv_of = s
+    tol = jnp.maximum(atol, rtol * jnp.max(s, axis=-1))
+    keep = s > tol[..., None]
+    s_inv = jnp.where(keep, 1 / jnp.where(keep, s_inv_of, 1), 0).astype(A.dtype)
+    return (_mH(right) * s_inv[..., None, :]) @ _mH(left)
+
+
+@_pinv_from.defjvp
+def _pinv_jvp(hermitian: bool, primals: Any, tangents: Any) -> Any:
+    # torch: pinv_backward, the derivative at constant rank (Golub and Pereyra), as JAX's pinv
+    A, atol, rtol = primals
+    dA = tangents[0]
+    p = _pinv_from(A, atol, rtol, hermitian)
+    m, n = A.shape[-2:]
+    eye_m = jnp.eye(m, dtype=A.dtype)
+    eye_n = jnp.eye(n, dtype=A.dtype)
+    dp = (-p @ dA @ p + p @ _mH(p) @ _mH(dA) @ (eye_m - A @ p)
+          + (eye_n - p @ A) @ _mH(dA) @ _mH(p) @ p)  # fmt: skip
+    return p, dp
+
+
+def _pinv(name: str, A: Array, atol: Any, rtol: Any, hermitian: bool) -> Array:  # noqa: N803
+    if A.ndim < 2 or not jnp.issubdtype(A.dtype, jnp.inexact):
+        kind = _dtype.legacy_name(_dtype.from_np(A.dtype))
+        raise RuntimeError(f"{name}({kind}{{{list(A.shape)}}}): expected a tensor with 2 or more "
+                           "dimensions of float, double, cfloat or cdouble types")  # fmt: skip
+    m, n = A.shape[-2:]
+    if m == 0 or n == 0:
+        return jnp.zeros(A.shape[:-2] + (n, m), A.dtype)
+    real = jnp.real(A).dtype
+    rtol_ = jnp.asarray(_default_rtol(A, atol, rtol), real)
+    atol_ = jnp.asarray(0.0 if atol is None else atol, real)
+    return _pinv_from(A, lax.stop_gradient(atol_), lax.stop_gradient(rtol_), hermitian)
+
+
+@op("pinv", grad_fn="LinalgPinvBackward0", namespaces=("linalg",), method=False)
+def pinv(A: Array, rcond: Any = None, hermitian: bool = False, *, atol: Any = None,  # noqa: N803
+         rtol: Any = None) -> Array:  # fmt: skip
+    if rcond is not None:
+        rtol = rcond
+    return _pinv("linalg.pinv", A, atol, rtol, hermitian)
+
+
+@op("pinverse", grad_fn="LinalgPinvBackward0")
+def pinverse(input: Array, rcond: float = 1e-15) -> Array:
+    return _pinv("linalg.pinv", input, None, rcond, False)
+
+
+@op("matrix_rank", grad_fn=None, namespaces=("linalg",), method=False)
+def matrix_rank(A: Array, tol: Any = None, hermitian: bool = False, *, atol: Any = None,  # noqa: N803
+                rtol: Any = None) -> Array:  # fmt: skip
+    _check_matrix("linalg.matrix_rank", A)
+    _check_float("linalg.matrix_rank", A)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    if min(A.shape[-2:]) == 0:
+        return jnp.zeros(A.shape[:-2], jnp.int64)
+    s = jnp.abs(jnp.linalg.eigvalsh(A)) if hermitian else jnp.linalg.svd(A, compute_uv=False)
+    tol_ = _tolerance(jnp.max(s, axis=-1), A, atol, rtol)
+    return jnp.sum(s > tol_[..., None], axis=-1).astype(jnp.int64)
+
+
+def _matrix_power_name(A: Any, n: int) -> str:
+    if n == 0:
+        return "torch::autograd::CopyBackwards"
+    if n == 1:
+        return "CloneBackward0"
+    if n == -1:
+        return "LinalgInvExBackward0"
+    return "MmBackward0" if A.ndim == 2 else "UnsafeViewBackward0"
+
+
+@op("matrix_power", grad_fn=_matrix_power_name, namespaces=("torch", "linalg"))
+def matrix_power(A: Array, n: int) -> Array:  # noqa: N803
+    _check_square("linalg.matrix_power", A, float_=False)
+    if n == 0:
+        return _eye_like(A) + 0 * A
+    if n < 0:
+        A = inv.impl(A)
+        n = -n
+    # torch: repeated squaring, the result multiplied in from the lowest bit up
+    result = None
+    z = A
+    while True:
+        if n % 2:
+            result = z if result is None else result @ z
+        n //= 2
+        if n == 0:
+            return result if result is not None else A
+        z = z @ z
+
+
+def _lstsq_constant(rank: Array) -> tuple[int, ...]:
+    return (2, 3)
+
+
+@op("lstsq", grad_fn="LinalgLstsqBackward0", namespaces=("linalg",), method=False,
+    multi_output=True)  # fmt: skip
+def lstsq(A: Array, B: Array, rcond: Any = None, *, driver: Any = None) -> Any:  # noqa: N803
+    _check_matrix("torch.linalg.lstsq", A, "input")
+    _check_float("torch.linalg.lstsq", A)
+    _check_same_dtype("torch.linalg.lstsq", A, B, "input", "other")
+    driver = "gelsy" if driver is None else driver
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, "
+                           f"gelsd, gelss)")  # fmt: skip
+    vector = B.ndim == A.ndim - 1
+    b = B[..., None] if vector else B
+    m, n = A.shape[-2:]
+    batch = _errors.broadcast_shapes(A.shape[:-2], b.shape[:-2])
+    a = jnp.broadcast_to(A, batch + A.shape[-2:])
+    b = jnp.broadcast_to(b, batch + b.shape[-2:])
+    real = jnp.real(a).dtype
+    if m == 0 or n == 0:
+        x = jnp.zeros(batch + (n, b.shape[-1]), a.dtype)
+        sv = jnp.zeros(batch + (0,), real)
+    else:
+        # torch: linalg_lstsq_backward differentiates pinv(A) @ B
+        rtol = rcond if rcond is not None and rcond >= 0 else jnp.finfo(a.dtype).eps * max(m, n)
+        x = _pinv("torch.linalg.lstsq", a, None, rtol, False) @ b
+        sv = jnp.linalg.svd(lax.stop_gradient(a), compute_uv=False)
+    rank = jnp.zeros((0,), jnp.int64) if driver == "gels" else jnp.sum(
+        sv > (jnp.max(sv, axis=-1, keepdims=True) * (
+            rcond if rcond is not None and rcond >= 0 else jnp.finfo(a.dtype).eps * max(m, n))),
+        axis=-1).astype(jnp.int64)  # fmt: skip
+    full_rank = True if driver == "gels" else bool(np.all(np.asarray(rank) == n)) if not (
+        _errors.is_traced(rank)) else True  # fmt: skip
+    if m > n and driver != "gelsy" and full_rank:
+        r = a @ x - b
+        residuals = jnp.sum(jnp.real(r * jnp.conj(r)), axis=-2)
+    else:
+        residuals = jnp.zeros((0,), real)
+    if vector:
+        x = x[..., 0]
+        if residuals.ndim:
+            residuals = residuals[..., 0] if residuals.shape[-1] else residuals
+    singular_values = sv if driver in ("gelsd", "gelss") else jnp.zeros((0,), real)
+    return x, residuals, rank, lax.stop_gradient(singular_values)
+
+
+lstsq.impl.result_type = _returns("linalg_lstsq", "solution", "residuals", "rank",  # type: ignore[attr-defined]
+                                  "singular_values")
+lstsq.impl.constant_outputs = (3,)  # type: ignore[attr-defined]
