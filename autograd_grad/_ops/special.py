@@ -568,3 +568,141 @@ def _python_bool(result: Any) -> bool:
 
 allclose.impl.result_type = _python_bool  # type: ignore[attr-defined]
 equal.impl.result_type = _python_bool  # type: ignore[attr-defined]
+
+
+# --- orthogonal polynomials -------------------------------------------------------------------
+# Note [Orthogonal polynomials]: torch evaluates P_n(x) by its three-term recurrence from
+# P_0 and P_1, with n cast to int64 (truncated; nan, inf and out-of-range n as int64's
+# minimum, so 0), closed forms at the ends of the interval and, for the Chebyshev kinds, a
+# trigonometric form for large n inside it (aten/src/ATen/native/Math.h). The recurrence
+# runs here as one loop over the largest n, each element keeping its own P_n. torch's
+# outputs never require grad (no derivative is registered).
+
+def _degree(n: Array) -> Array:
+    if not jnp.issubdtype(n.dtype, jnp.floating):
+        return n.astype(jnp.int64)
+    fits = jnp.isfinite(n) & (jnp.abs(n) < 2.0**63)
+    safe = jnp.where(fits, jnp.trunc(n), jnp.zeros_like(n))
+    return jnp.where(fits, safe.astype(jnp.int64), jnp.iinfo(jnp.int64).min)
+
+
+def _recurrence(n: Array, p: Array, q: Array, step: Any) -> Array:
+    """P_n for n >= 2, from P_0 = p and P_1 = q: `step(k, p, q)` is P_{k+1} from
+    P_{k-1} and P_k, for k = 1 .. n - 1."""
+    top = jnp.max(n, initial=1)
+
+    def cond(state: tuple[Array, Array, Array]) -> Array:
+        k, _, q = state
+        # torch stops at a nan (which the recurrence would keep).
+        return (k < top) & jnp.any((k < n) & ~jnp.isnan(q))
+
+    def body(state: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
+        k, p, q = state
+        r = step(k.astype(q.dtype), p, q)
+        active = k < n
+        return k + 1, jnp.where(active, q, p), jnp.where(active, r, q)
+
+    _, _, out = jax.lax.while_loop(cond, body, (jnp.ones((), jnp.int64), p, q))
+    return out
+
+
+def _chebyshev(kind: str, x: Array, n: Array, shifted: bool) -> Array:
+    y = x + x - 1 if shifted else x
+    one = jnp.ones_like(x)
+    first = {"t": y, "u": y + y, "v": y + y - 1, "w": y + y + 1}[kind]
+    out = _recurrence(n, one, first, lambda k, p, q: (y + y) * q - p)
+    out = jnp.where(n == 1, first, jnp.where(n == 0, one, out))
+    nf = n.astype(x.dtype)
+    odd = (n % 2) != 0
+    sign = jnp.where(odd, -one, one)
+    theta = jnp.arccos(y)
+    inside = jnp.abs(y) < 1
+    if kind == "t":
+        big = jnp.cos(nf * theta)
+        top, bottom = one, sign
+        limit = 6
+    elif kind == "u":
+        s = jnp.sin(theta)
+        big = jnp.where(s != 0, jnp.sin((nf + 1) * theta) / s,
+                        (nf + 1) * jnp.cos((nf + 1) * theta) / y)  # fmt: skip
+        top, bottom = nf + 1, sign * (nf + 1)
+        limit = 6 if shifted else 8
+    elif kind == "v":
+        big = jnp.where(jnp.sin(theta / 2) != 1, jnp.cos((nf + 0.5) * theta) / jnp.cos(theta / 2),
+                        sign * (nf + nf + 1))  # fmt: skip
+        top, bottom = one, sign * (nf + nf + 1)
+        limit = 6 if shifted else 8
+    else:
+        edge = jnp.where(y > 0, nf + nf + 1, sign) if not shifted else sign
+        big = jnp.where(jnp.cos(theta / 2) != 1, jnp.sin((nf + 0.5) * theta) / jnp.sin(theta / 2),
+                        edge)  # fmt: skip
+        top, bottom = nf + nf + 1, sign
+        limit = 4 if shifted else 8
+    out = jnp.where((n > limit) & inside, big, out)
+    if shifted:  # torch tests x == 1 and x == 0 themselves
+        out = jnp.where(x == 0, bottom, jnp.where(x == 1, top, out))
+    else:
+        out = jnp.where(jnp.abs(x) == 1, jnp.where(x > 0, top, bottom), out)
+    return jnp.where(n < 0, jnp.zeros_like(x), out)
+
+
+def _hermite_h(x: Array, n: Array) -> Array:
+    one = jnp.ones_like(x)
+    out = _recurrence(n, one, x + x, lambda k, p, q: (x + x) * q - (k + k) * p)
+    limit = 128 if x.dtype == jnp.float32 else 512
+    out = jnp.where(n > limit, jnp.full_like(x, jnp.nan), out)
+    out = jnp.where(n == 1, x + x, jnp.where(n == 0, one, out))
+    return jnp.where(n < 0, jnp.zeros_like(x), out)
+
+
+def _hermite_he(x: Array, n: Array) -> Array:
+    one = jnp.ones_like(x)
+    out = _recurrence(n, one, x, lambda k, p, q: x * q - k * p)
+    limit = 128 if x.dtype == jnp.float32 else 512
+    out = jnp.where(n > limit, jnp.full_like(x, jnp.nan), out)
+    out = jnp.where(n == 1, x, jnp.where(n == 0, one, out))
+    return jnp.where(n < 0, jnp.zeros_like(x), out)
+
+
+def _laguerre(x: Array, n: Array) -> Array:
+    one = jnp.ones_like(x)
+    out = _recurrence(n, one, 1 - x, lambda k, p, q: (((k + k) + (1 - x)) * q - k * p) / (k + 1))
+    out = jnp.where(n == 1, 1 - x, jnp.where(n == 0, one, out))
+    out = jnp.where(x == 0, one, out)
+    return jnp.where(n < 0, jnp.zeros_like(x), out)
+
+
+def _legendre(x: Array, n: Array) -> Array:
+    one = jnp.ones_like(x)
+    out = _recurrence(n, one, x, lambda k, p, q: ((k + k + 1) * x * q - k * p) / (k + 1))
+    out = jnp.where(n == 1, x, jnp.where(n == 0, one, out))
+    sign = jnp.where((n % 2) != 0, -one, one)
+    out = jnp.where(jnp.abs(x) == 1, jnp.where(x > 0, one, sign), out)
+    return jnp.where(n < 0, jnp.zeros_like(x), out)
+
+
+def _polynomial(name: str, fn: Any) -> None:
+    def impl(x: Array, n: Array) -> Array:
+        if not hasattr(x, "shape") and not hasattr(n, "shape"):
+            raise TypeError(f"special_{name}() received an invalid combination of arguments - "
+                            f"got ({type(x).__name__}, {type(n).__name__}), but expected one of:\n"
+                            " * (Tensor x, Tensor n, *, Tensor out = None)\n"
+                            " * (Number x, Tensor n, *, Tensor out = None)\n"
+                            " * (Tensor x, Number n, *, Tensor out = None)\n")  # fmt: skip
+        x, n = _broadcast(x, n)
+        return fn(x, _degree(n))
+
+    impl.__name__ = name
+    # promote: x and n to their float result type (the kernel's T); n is then truncated.
+    op(name, grad_fn=None, saves=False, promote=FLOAT, method=False, namespaces=_SPECIAL)(impl)
+
+
+for _kind in "tuvw":
+    _polynomial(f"chebyshev_polynomial_{_kind}",
+                lambda x, n, kind=_kind: _chebyshev(kind, x, n, shifted=False))  # fmt: skip
+    _polynomial(f"shifted_chebyshev_polynomial_{_kind}",
+                lambda x, n, kind=_kind: _chebyshev(kind, x, n, shifted=True))  # fmt: skip
+_polynomial("hermite_polynomial_h", _hermite_h)
+_polynomial("hermite_polynomial_he", _hermite_he)
+_polynomial("laguerre_polynomial_l", _laguerre)
+_polynomial("legendre_polynomial_p", _legendre)
