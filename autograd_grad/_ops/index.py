@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import math
+from collections import namedtuple
 from typing import Any
 
 import jax
@@ -11,7 +13,7 @@ import numpy as np
 
 from .. import _dtype, _errors
 from ._table import NOT_IMPLEMENTED, OpInfoTest, op
-from .reduce import _return_type, dims
+from .reduce import dims
 from .shape import _check_index_bounds, _scatter_positions
 
 Array = jax.Array
@@ -571,9 +573,7 @@ def index_reduce(input: Array, dim: int, index: Array, source: Array, reduce: st
 
 # --- statistics -------------------------------------------------------------------------------
 
-_AMINMAX = _return_type("aminmax")
-_AMINMAX.__new__.__defaults__ = None
-_AMINMAX_TYPE = __import__("collections").namedtuple("aminmax", ["min", "max"])
+_AMINMAX_TYPE = namedtuple("aminmax", ["min", "max"])
 _AMINMAX_TYPE.__module__ = "torch.return_types"
 
 
@@ -644,7 +644,7 @@ def nanmean(input: Array, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     return total / count.astype(total.dtype)
 
 
-_MODE = __import__("collections").namedtuple("mode", ["values", "indices"])
+_MODE = namedtuple("mode", ["values", "indices"])
 _MODE.__module__ = "torch.return_types"
 
 
@@ -1037,3 +1037,237 @@ def renorm(input: Array, p: Any, dim: int, maxnorm: Any) -> Array:
     norm = _vector_norm(input, p, others, True)
     factor = jnp.where(norm > maxnorm, maxnorm / (norm + 1e-7), jnp.ones_like(norm))
     return input * factor.astype(input.dtype)
+
+
+# --- searching and counting ---------------------------------------------------------------------
+
+def _search(sorted_sequence: Array, values: Array, right: bool, out_int32: bool) -> Array:
+    side = "right" if right else "left"
+    if sorted_sequence.ndim <= 1:
+        out = jnp.searchsorted(sorted_sequence.reshape(-1), values, side=side)
+    else:
+        rows = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
+        vals = values.reshape(rows.shape[0], -1)
+        out = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(rows, vals)
+        out = out.reshape(values.shape)
+    return out.astype(jnp.int32 if out_int32 else jnp.int64)
+
+
+@op("searchsorted", grad_fn=None, method=False)
+def searchsorted(sorted_sequence: Array, input: Any, *, out_int32: bool = False,
+                 right: bool = False, side: Any = None, sorter: Any = None) -> Array:  # fmt: skip
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(
+                f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of "
+                "left while right was True")
+        right = side == "right"
+    values = input if hasattr(input, "shape") else jnp.asarray(
+        input, _dtype.scalar_dtype(input).np)  # fmt: skip
+    if sorted_sequence.ndim > 1 and (values.ndim != sorted_sequence.ndim or
+                                     values.shape[:-1] != sorted_sequence.shape[:-1]):  # fmt: skip
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+            "dimensions of boundaries tensor and input value tensor must match, but we got "
+            f"boundaries tensor {list(sorted_sequence.shape)} and input value tensor "
+            f"{list(values.shape)}")
+    seq = sorted_sequence
+    if sorter is not None:
+        if sorter.shape != seq.shape:
+            raise RuntimeError(
+                "torch.searchsorted(): boundary and sorter must have the same size, but got "
+                f"boundary tensor {list(seq.shape)}and got sorter tensor {list(sorter.shape)}")
+        seq = jnp.take_along_axis(seq, sorter.astype(jnp.int64), axis=-1)
+    d = _dtype.result_type(seq, values).np
+    return _search(seq.astype(d), values.astype(d), right, out_int32)
+
+
+@op("bucketize", grad_fn=None, method=False)
+def bucketize(input: Any, boundaries: Array, *, out_int32: bool = False,
+              right: bool = False) -> Array:  # fmt: skip
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    values = input if hasattr(input, "shape") else jnp.asarray(
+        input, _dtype.scalar_dtype(input).np)  # fmt: skip
+    d = _dtype.result_type(boundaries, values).np
+    return _search(boundaries.astype(d), values.astype(d), right, out_int32)
+
+
+def _torch_linspace(start: Array, end: Array, steps: int, dtype: Any) -> Array:
+    """torch's CPU linspace: from the start for the first half, from the end for the rest."""
+    if steps == 1:
+        return jnp.reshape(start, (1,)).astype(dtype)
+    step = (end - start) / (steps - 1)
+    i = jnp.arange(steps, dtype=dtype)
+    half = steps // 2
+    return jnp.where(i < half, start + step * i, end - step * (steps - 1 - i)).astype(dtype)
+
+
+def _histogram_bins(x: Array, bins: Any, lo: Any, hi: Any, name: str) -> Array:
+    """One dimension's bin edges: given, or `bins` equal bins over [lo, hi]."""
+    if hasattr(bins, "shape"):
+        return bins
+    if bins <= 0:
+        raise RuntimeError(f"{name}(): bins must be > 0, but got {bins} for dimension 0")
+    lo = jnp.asarray(lo, x.dtype)
+    hi = jnp.asarray(hi, x.dtype)
+    same = lo == hi
+    lo = jnp.where(same, lo - 0.5, lo)
+    hi = jnp.where(same, hi + 0.5, hi)
+    return _torch_linspace(lo, hi, bins + 1, x.dtype)
+
+
+def _histogramdd(x: Array, bins: Any, range: Any, weight: Any, density: bool,  # noqa: A002
+                 name: str) -> tuple[Array, list[Array]]:  # fmt: skip
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_legacy(x)}\'')
+    n_dims = x.shape[-1] if x.ndim else 1
+    points = x.reshape(-1, n_dims)
+    per_dim = list(bins) if isinstance(bins, (list, tuple)) else [bins] * n_dims
+    edges = []
+    for d in builtins.range(n_dims):
+        col = points[:, d]
+        if range is not None:
+            lo, hi = range[2 * d], range[2 * d + 1]
+            if lo > hi:
+                raise RuntimeError(
+                    f"{name}(): max must be larger than min for dimension {d}")
+        elif col.size:
+            lo, hi = jnp.min(col), jnp.max(col)
+        else:
+            lo, hi = 0.0, 1.0
+        edges.append(_histogram_bins(x, per_dim[d], lo, hi, name).astype(x.dtype))
+    inside = jnp.ones(points.shape[0], bool)
+    flat = jnp.zeros(points.shape[0], jnp.int64)
+    sizes = [e.shape[0] - 1 for e in edges]
+    for d, e in enumerate(edges):
+        col = points[:, d]
+        inside = inside & (col >= e[0]) & (col <= e[-1])
+        pos = jnp.searchsorted(e, col, side="right") - 1
+        pos = jnp.clip(pos, 0, sizes[d] - 1)  # the last bin includes its right edge
+        flat = flat * sizes[d] + pos
+    w = jnp.ones(points.shape[0], x.dtype) if weight is None else weight.reshape(-1).astype(x.dtype)
+    w = jnp.where(inside, w, jnp.zeros((), x.dtype))
+    hist = jnp.zeros(math.prod(sizes), x.dtype).at[flat].add(w).reshape(sizes)
+    if density:
+        widths = jnp.ones(sizes, x.dtype)
+        for d, e in enumerate(edges):
+            shape = [1] * len(sizes)
+            shape[d] = sizes[d]
+            widths = widths * (e[1:] - e[:-1]).reshape(shape)
+        hist = hist / (jnp.sum(hist) * widths)
+    return hist, edges
+
+
+@op("histc", grad_fn=None)
+def histc(input: Array, bins: int = 100, min: Any = 0, max: Any = 0) -> Array:  # noqa: A002
+    if not jnp.issubdtype(input.dtype, jnp.floating):
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_legacy(input)}\'')
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if min > max:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    x = input.reshape(-1)
+    lo = jnp.asarray(min, input.dtype)
+    hi = jnp.asarray(max, input.dtype)
+    if min == max and x.size:
+        lo, hi = jnp.min(x), jnp.max(x)
+    same = lo == hi
+    lo = jnp.where(same, lo - 1, lo)
+    hi = jnp.where(same, hi + 1, hi)
+    inside = (x >= lo) & (x <= hi)
+    # torch's linear-interpolation binning (HistogramKernel.cpp), in the input's dtype
+    pos = jnp.floor((x - lo) * bins / (hi - lo))
+    pos = jnp.clip(jnp.where(inside, pos, 0), 0, bins - 1).astype(jnp.int64)
+    return jnp.zeros(bins, input.dtype).at[pos].add(inside.astype(input.dtype))
+
+
+_HISTOGRAM = namedtuple("histogram", ["hist", "bin_edges"])
+_HISTOGRAM.__module__ = "torch.return_types"
+_HISTOGRAMDD = namedtuple("histogramdd", ["hist", "bin_edges"])
+_HISTOGRAMDD.__module__ = "torch.return_types"
+
+
+@op("histogram", grad_fn=NOT_IMPLEMENTED, multi_output=True)
+def histogram(input: Array, bins: Any = 100, *, range: Any = None, weight: Any = None,  # noqa: A002
+              density: bool = False) -> Any:  # fmt: skip
+    if hasattr(bins, "shape") and bins.ndim != 1:
+        raise RuntimeError(
+            f"torch.histogram(): bins tensor should have one dimension, but got {bins.ndim} "
+            "dimensions")
+    x = input.reshape(-1, 1)
+    hist, edges = _histogramdd(x, [bins], range, weight, density, "torch.histogram")
+    return hist, edges[0]
+
+
+histogram.impl.result_type = lambda hist, edges: _HISTOGRAM(hist, edges)  # type: ignore[attr-defined]
+
+
+@op("histogramdd", grad_fn=NOT_IMPLEMENTED, multi_output=True, method=False)
+def histogramdd(input: Array, bins: Any = 10, *, range: Any = None, weight: Any = None,  # noqa: A002
+                density: bool = False) -> Any:  # fmt: skip
+    if input.ndim < 2 and input.ndim != 1:
+        raise RuntimeError("torch.histogramdd(): input should have at least 2 dimensions")
+    hist, edges = _histogramdd(input, bins, range, weight, density, "torch.histogramdd")
+    return (hist, *edges)
+
+
+histogramdd.impl.result_type = lambda hist, *edges: _HISTOGRAMDD(hist, tuple(edges))  # type: ignore[attr-defined]
+
+
+@op("bincount", grad_fn=NOT_IMPLEMENTED)
+def bincount(input: Array, weights: Any = None, minlength: int = 0) -> Array:
+    if not jnp.issubdtype(input.dtype, jnp.integer):
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{_legacy(input)}\'')
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if input.ndim != 1:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    values = _values_needed(input, "bincount")
+    if values.size and values.min() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None and (weights.ndim != 1 or weights.shape[0] != input.shape[0]):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    length = max(int(values.max()) + 1 if values.size else 0, minlength)
+    if weights is None:
+        return jnp.zeros(length, jnp.int64).at[input].add(1)
+    d = weights.dtype if weights.dtype == jnp.float32 else jnp.float64
+    return jnp.zeros(length, d).at[input].add(weights.astype(d))
+
+
+def _tri_indices(row: int, col: int, offset: int, dtype: Any, upper: bool) -> Array:
+    if row < 0 or col < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else
+                           f"col must be non-negative, got{col}")  # fmt: skip
+    fn = np.triu_indices if upper else np.tril_indices
+    r, c = fn(row, offset, col)
+    d = np.int64 if dtype is None else dtype.np
+    return _dtype.to_device(np.stack([r, c]).astype(d).reshape(2, -1))
+
+
+@op("tril_indices", grad_fn=None, method=False)
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None,
+                 layout: Any = None) -> Array:  # fmt: skip
+    return _tri_indices(row, col, offset, dtype, upper=False)
+
+
+@op("triu_indices", grad_fn=None, method=False)
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None,
+                 layout: Any = None) -> Array:  # fmt: skip
+    return _tri_indices(row, col, offset, dtype, upper=True)
+
+
+@op("unravel_index", grad_fn=None, multi_output=True, method=False)
+def unravel_index(indices: Array, shape: Any) -> Any:
+    if not jnp.issubdtype(indices.dtype, jnp.integer):
+        raise TypeError(
+            f"expected 'indices' to be integer dtype, but got torch.{_dtype.from_np(indices.dtype)}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {tuple(shape)}")
+    coefs = [math.prod(shape[i + 1:]) for i in builtins.range(len(shape))]
+    x = indices.astype(jnp.int64)
+    return tuple(jnp.floor_divide(x, c) % s for c, s in zip(coefs, shape))
