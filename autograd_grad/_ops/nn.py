@@ -1123,3 +1123,80 @@ def _softmax_backward_data(grad_output: Array, output: Array, dim: int,
 def native_dropout_backward(grad_output: Array, mask: Array, scale: float) -> Array:
     g = _floating(grad_output)[0]
     return g * mask.astype(g.dtype) * jnp.asarray(scale, g.dtype)
+
+
+# --- dropout ----------------------------------------------------------------------------------
+
+_ALPHA = 1.7580993408473766  # torch: aten/native/Dropout.cpp, SELU's -scale * alpha
+_RANDOM = ("draws its mask from torch's generator (the p=0.5, training=True samples); ours "
+           "comes from another stream, so values and grads differ there")
+_RANDOM_PHASES = {phase: _RANDOM for phase in ("forward", "grad", "gradgrad", "batched")}
+
+
+def _dropout_name(input: Any, p: float, key: Any = None) -> str:
+    return "MulBackward0"
+
+
+def _alpha_dropout_name(input: Any, p: float, key: Any = None) -> str:
+    return "MulBackward0" if p == 1 else "AddBackward0"
+
+
+def _dropout(input: Array, p: float, key: Array | None, feature: bool, alpha: bool) -> Array:
+    """torch's _dropout_impl in training with 0 < p <= 1 (p = 0 and eval return the input
+    itself, before dispatch): the input times a Bernoulli(1 - p) mask, drawn from `key`, per
+    element or per (sample, channel); alpha dropout keeps the mean and variance."""
+    if p == 1 or key is None:
+        return input * jnp.zeros((), input.dtype)
+    if feature:
+        if input.ndim < 2:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        shape = input.shape[:2] + (1,) * (input.ndim - 2)
+    else:
+        shape = input.shape
+    u = jax.random.uniform(jax.random.wrap_key_data(key), shape,
+                           jnp.float64 if input.dtype == jnp.float64 else jnp.float32)  # fmt: skip
+    keep = (u < 1 - p).astype(input.dtype)
+    if not alpha:
+        return input * (keep / (1 - p))
+    a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+    b = (keep - 1) * (_ALPHA * a) + _ALPHA * a * p
+    return input * (keep * a) + b
+
+
+@op("dropout", grad_fn=_dropout_name, namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.dropout", xfail=_RANDOM_PHASES))  # fmt: skip
+def dropout(input: Array, p: float, key: Array | None = None) -> Array:
+    return _dropout(input, p, key, feature=False, alpha=False)
+
+
+@op("feature_dropout", grad_fn=_dropout_name, namespaces=(), method=False, opinfo=None)
+def feature_dropout(input: Array, p: float, key: Array | None = None) -> Array:
+    return _dropout(input, p, key, feature=True, alpha=False)
+
+
+@op("dropout2d", grad_fn=_dropout_name, namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.dropout2d", xfail=_RANDOM_PHASES))  # fmt: skip
+def _dropout2d(input: Array, p: float, key: Array | None = None) -> Array:
+    """F.dropout2d's feature dropout (an entry of its own for its OpInfo)."""
+    return _dropout(input, p, key, feature=True, alpha=False)
+
+
+@op("dropout3d", grad_fn=_dropout_name, namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.dropout3d", xfail=_RANDOM_PHASES))  # fmt: skip
+def _dropout3d(input: Array, p: float, key: Array | None = None) -> Array:
+    """F.dropout3d's feature dropout (an entry of its own for its OpInfo)."""
+    return _dropout(input, p, key, feature=True, alpha=False)
+
+
+@op("alpha_dropout", grad_fn=_alpha_dropout_name, namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.alpha_dropout", xfail=_RANDOM_PHASES))  # fmt: skip
+def alpha_dropout(input: Array, p: float, key: Array | None = None) -> Array:
+    return _dropout(input, p, key, feature=False, alpha=True)
+
+
+@op("feature_alpha_dropout", grad_fn=_alpha_dropout_name, namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.feature_alpha_dropout", xfail={
+        f"nn.functional.feature_alpha_dropout.with_train/{phase}": _RANDOM
+        for phase in ("forward", "grad", "gradgrad", "batched")}))  # fmt: skip
+def feature_alpha_dropout(input: Array, p: float, key: Array | None = None) -> Array:
+    return _dropout(input, p, key, feature=True, alpha=True)

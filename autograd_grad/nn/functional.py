@@ -171,13 +171,14 @@ def _torch_level(*fns: Any) -> None:
 _torch_level(_native_batch_norm_legit, _batch_norm_with_update)
 
 
-def _random_key() -> Any:
+def _random_key(generator: Any = None) -> Any:
     import jax
 
     from .._creation import default_generator
     from .._tensor import Tensor
 
-    return Tensor._from_array(jax.random.key_data(default_generator.next_key()))
+    key = (generator or default_generator).next_key()
+    return Tensor._from_array(jax.random.key_data(key))
 
 
 def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -215,3 +216,128 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm:
             scale = (norms > max_norm) * (max_norm / (norms + 1e-7) - 1) + 1
             weight[rows] = picked * scale
     return _call("embedding", input, weight, padding_idx, scale_grad_by_freq)
+
+
+# --- dropout: the mask's key drawn here, the op records the product ---------------------------
+
+def _check_p(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _apply_dropout(name: str, input: Any, p: float, train: bool, inplace: bool = False) -> Any:
+    """torch's _dropout_impl: the input itself for p = 0, in eval or when empty; else the op,
+    with a fresh key from our generator (p = 1 needs none)."""
+    if p == 0 or not train or input.numel() == 0:
+        return input
+    out = _call(name, input, p, None if p == 1 else _random_key())
+    if inplace:
+        from .._bind import assign, check_inplace
+
+        check_inplace(input)
+        return assign(input, out)
+    return out
+
+
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    """Same as `torch.nn.functional.dropout` (the mask comes from our generator)."""
+    _check_p(p)
+    return _apply_dropout("dropout", input, p, training, inplace)
+
+
+def alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.alpha_dropout` (the mask comes from our generator)."""
+    _check_p(p)
+    return _apply_dropout("alpha_dropout", input, p, training, inplace)
+
+
+def feature_alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.feature_alpha_dropout`: whole channels dropped."""
+    _check_p(p)
+    return _apply_dropout("feature_alpha_dropout", input, p, training, inplace)
+
+
+def _channel_dropout(name: str, input: Any, p: float, training: bool, inplace: bool,
+                     batched: bool) -> Any:  # fmt: skip
+    if batched:
+        return _apply_dropout(name, input, p, training, inplace)
+    if inplace:
+        out = _apply_dropout(name, input.unsqueeze_(0), p, training, inplace)
+        return out.squeeze_(0)
+    return _apply_dropout(name, input.unsqueeze(0), p, training).squeeze(0)
+
+
+def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    """Same as `torch.nn.functional.dropout1d`: whole channels of (N, C, L) or (C, L) input."""
+    _check_p(p)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+            "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _channel_dropout("feature_dropout", input, p, training, inplace, input.dim() == 3)
+
+
+def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    """Same as `torch.nn.functional.dropout2d` (3-D input is (N, C, L), as torch's warning
+    says)."""
+    import warnings
+
+    _check_p(p)
+    inp_dim = input.dim()
+    if inp_dim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {inp_dim}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if inp_dim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2)
+    return _apply_dropout("dropout2d", input, p, training, inplace)
+
+
+def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    """Same as `torch.nn.functional.dropout3d`: whole channels of (N, C, D, H, W) or
+    (C, D, H, W) input."""
+    import warnings
+
+    _check_p(p)
+    inp_dim = input.dim()
+    if inp_dim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {inp_dim}-D input to dropout3d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout3d exists to provide "
+            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+    return _channel_dropout("dropout3d", input, p, training, inplace, inp_dim == 5)
+
+
+def _torch_dropout(name: str) -> Any:
+    def fn(input: Any, p: float, train: bool) -> Any:
+        return _apply_dropout(name, input, p, train)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Same as `torch.{name}` (the mask comes from our generator)."
+    return fn
+
+
+def _torch_rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 training: bool = False, generator: Any = None) -> Any:  # fmt: skip
+    """Same as `torch.rrelu` (the slopes come from our generator)."""
+    key = _random_key(generator) if training else None
+    return _call("rrelu", input, lower, upper, training, key)
+
+
+_torch_rrelu.__name__ = _torch_rrelu.__qualname__ = "rrelu"
+_torch_level(_torch_rrelu, *(_torch_dropout(n) for n in ("dropout", "feature_dropout", "alpha_dropout",
+                                                  "feature_alpha_dropout")))  # fmt: skip

@@ -663,10 +663,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
-        import autograd_grad as torch
-
-        out = torch.einsum("...i,oij,...j->...o", input1, self.weight, input2)
-        return out + self.bias if self.bias is not None else out
+        return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
@@ -692,7 +689,7 @@ class Embedding(Module):
                     self.weight[padding_idx] = 0.0
 
     def forward(self, input: Tensor) -> Tensor:
-        return self.weight[input]
+        return F.embedding(input, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
@@ -742,14 +739,7 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        if not self.training or self.p == 0:
-            return input
-        from .._creation import rand_like
-
-        if self.p == 1:
-            return input * 0
-        keep = rand_like(input) >= self.p
-        return input * keep / (1 - self.p)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -1084,3 +1074,229 @@ def _pool_module(name: str, n: int, kind: str) -> type[Module]:
 
 MaxPool1d, MaxPool2d, MaxPool3d = (_pool_module(f"MaxPool{n}d", n, "max") for n in (1, 2, 3))
 AvgPool1d, AvgPool2d, AvgPool3d = (_pool_module(f"AvgPool{n}d", n, "avg") for n in (1, 2, 3))
+
+
+# --- more normalisation, activations with weights, dropout, distances ----------------------
+
+class _InstanceNorm(Module):
+    """torch's `_InstanceNorm`: per-sample channel statistics, optional affine weight/bias and
+    running statistics (used in eval when tracked)."""
+
+    _dims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:  # fmt: skip
+        super().__init__()
+        from .._creation import ones, tensor, zeros
+
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Parameter(ones(num_features)) if affine else None
+        self.bias = Parameter(zeros(num_features)) if affine else None
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features))
+            self.register_buffer("running_var", ones(num_features))
+            self.register_buffer("num_batches_tracked", tensor(0))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def forward(self, input: Tensor) -> Tensor:
+        import warnings
+
+        if input.dim() not in self._dims:
+            raise ValueError(f"expected {self._dims[0]}D or {self._dims[1]}D input "
+                             f"(got {input.dim()}D input)")  # fmt: skip
+        no_batch = self._dims[0]
+        feature_dim = input.dim() - no_batch
+        if input.size(feature_dim) != self.num_features:
+            if self.affine:
+                raise ValueError(
+                    f"expected input's size at dim={feature_dim} to match num_features "
+                    f"({self.num_features}), but got: {input.size(feature_dim)}.")
+            warnings.warn(
+                f"input's size at dim={feature_dim} does not match num_features. You can "
+                "silence this warning by not passing in num_features, which is not used "
+                "because affine=False", stacklevel=2)
+        if input.dim() == no_batch:
+            return self._apply(input.unsqueeze(0)).squeeze(0)
+        return self._apply(input)
+
+    def _apply(self, input: Tensor) -> Tensor:
+        return F.instance_norm(input, self.running_mean, self.running_var, self.weight,
+                               self.bias, self.training or not self.track_running_stats,
+                               self.momentum if self.momentum is not None else 0.0,
+                               self.eps)  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")  # fmt: skip
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Same as `torch.nn.InstanceNorm1d`."""
+
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Same as `torch.nn.InstanceNorm2d`."""
+
+    _dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Same as `torch.nn.InstanceNorm3d`."""
+
+    _dims = (4, 5)
+
+
+class RMSNorm(Module):
+    """Same as `torch.nn.RMSNorm`."""
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:  # fmt: skip
+        super().__init__()
+        from .._creation import ones
+
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(*self.normalized_shape))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")  # fmt: skip
+
+
+class PReLU(Module):
+    """Same as `torch.nn.PReLU`: one learnt negative slope, or one per channel."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:  # fmt: skip
+        super().__init__()
+        from .._creation import full
+
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(full((num_parameters,), init))
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Same as `torch.nn.RReLU` (random slopes in training, from our generator)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:  # fmt: skip
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
+
+
+def _dropout_module(name: str, fn: Callable[..., Tensor]) -> type[Module]:
+    def __init__(self: Module, p: float = 0.5, inplace: bool = False) -> None:
+        Module.__init__(self)
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def forward(self: Module, input: Tensor) -> Tensor:
+        return fn(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self: Module) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+    return type(name, (Module,), {"__init__": __init__, "forward": forward,
+                                  "extra_repr": extra_repr,
+                                  "__doc__": f"Same as `torch.nn.{name}` (masks from our RNG)."})  # fmt: skip
+
+
+Dropout1d = _dropout_module("Dropout1d", F.dropout1d)
+Dropout2d = _dropout_module("Dropout2d", F.dropout2d)
+Dropout3d = _dropout_module("Dropout3d", F.dropout3d)
+AlphaDropout = _dropout_module("AlphaDropout", F.alpha_dropout)
+FeatureAlphaDropout = _dropout_module("FeatureAlphaDropout", F.feature_alpha_dropout)
+
+
+class CosineSimilarity(Module):
+    """Same as `torch.nn.CosineSimilarity`."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    """Same as `torch.nn.PairwiseDistance`."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        super().__init__()
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+def _loss_n(name: str, fn: Callable[..., Tensor], params: tuple[tuple[str, Any], ...] = (),
+            inputs: int = 2) -> type[Module]:  # fmt: skip
+    """A loss module over `inputs` tensors (input1, input2, target; anchor, positive, ...)."""
+    base = _loss(name, fn, params)
+
+    def forward(self: Module, *tensors: Tensor) -> Tensor:
+        if len(tensors) != inputs:
+            raise TypeError(f"forward() takes {inputs} tensors, got {len(tensors)}")
+        kwargs = {k: getattr(self, k) for k, _ in params}
+        return fn(*tensors, reduction=self.reduction, **kwargs)
+
+    return type(name, (base,), {"forward": forward, "__doc__": f"Same as `torch.nn.{name}`."})
+
+
+CosineEmbeddingLoss = _loss_n("CosineEmbeddingLoss", F.cosine_embedding_loss, (("margin", 0.0),),
+                              inputs=3)  # fmt: skip
+MarginRankingLoss = _loss_n("MarginRankingLoss", F.margin_ranking_loss, (("margin", 0.0),),
+                            inputs=3)  # fmt: skip
+HingeEmbeddingLoss = _loss("HingeEmbeddingLoss", F.hinge_embedding_loss, (("margin", 1.0),))
+SoftMarginLoss = _loss("SoftMarginLoss", F.soft_margin_loss)
+MultiLabelSoftMarginLoss = _loss("MultiLabelSoftMarginLoss", F.multilabel_soft_margin_loss,
+                                 (("weight", None),))  # fmt: skip
+MultiMarginLoss = _loss("MultiMarginLoss", F.multi_margin_loss,
+                        (("p", 1), ("margin", 1.0), ("weight", None)))  # fmt: skip
+MultiLabelMarginLoss = _loss("MultiLabelMarginLoss", F.multilabel_margin_loss)
+PoissonNLLLoss = _loss("PoissonNLLLoss", F.poisson_nll_loss,
+                       (("log_input", True), ("full", False), ("eps", 1e-8)))  # fmt: skip
+GaussianNLLLoss = _loss_n("GaussianNLLLoss", F.gaussian_nll_loss, (("full", False), ("eps", 1e-6)),
+                          inputs=3)  # fmt: skip
+TripletMarginLoss = _loss_n("TripletMarginLoss", F.triplet_margin_loss,
+                            (("margin", 1.0), ("p", 2.0), ("eps", 1e-6), ("swap", False)),
+                            inputs=3)  # fmt: skip
+
+__all__ += [
+    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "PReLU", "RReLU",
+    "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+    "CosineSimilarity", "PairwiseDistance", "CosineEmbeddingLoss", "MarginRankingLoss",
+    "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
+    "MultiLabelMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "TripletMarginLoss",
+]  # fmt: skip
