@@ -76,6 +76,7 @@ globals()["bool"] = _dtype.bool_
 from . import autograd as autograd, func as func, nn as nn, optim as optim, viz as viz  # noqa: E402
 from . import utils as utils  # noqa: E402
 from . import fft as fft, linalg as linalg, special as special  # noqa: E402
+from . import signal as signal  # noqa: E402
 from ._serialization import load as load, save as save  # noqa: E402
 from ._bridge import (  # noqa: E402
     from_dlpack as from_dlpack,

@@ -20,7 +20,8 @@ from ._ops._table import OpDef
 from ._tensor import Tensor, warn_once
 
 NAMESPACES: dict[str, dict[str, Callable[..., Any]]] = {
-    "torch": {}, "nn.functional": {}, "linalg": {}, "special": {}, "fft": {}}  # fmt: skip
+    "torch": {}, "nn.functional": {}, "linalg": {}, "special": {}, "fft": {},
+    "signal.windows": {}}  # fmt: skip
 
 _INPLACE_DUNDERS = {"__add__": "__iadd__", "__sub__": "__isub__", "__mul__": "__imul__",
                     "__truediv__": "__itruediv__", "__floordiv__": "__ifloordiv__",
@@ -534,29 +535,11 @@ def _self(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     return self
 
 
-def _new_factory(name: str) -> Callable[..., Tensor]:
-    def method(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False) -> Tensor:  # fmt: skip
-        from . import _creation
-
-        factory = getattr(_creation, name)
-        return factory(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    return method
-
-
 def _new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None,
                 requires_grad: bool = False) -> Tensor:  # fmt: skip
     from ._creation import tensor
 
     return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:  # fmt: skip
-    from ._creation import full
-
-    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
 def _everywhere() -> Tensor:
@@ -630,9 +613,7 @@ def bind() -> None:
         "__getitem__": _getitem, "__setitem__": _setitem, "to": _to, "cuda": _cuda,
         "cpu": _cpu, "T": property(_method(OPS["T"])), "mT": property(_method(OPS["mT"])),
         "H": property(_method(OPS["H"])), "mH": property(_method(OPS["mH"])),
-        "new_zeros": _new_factory("zeros"),
-        "new_ones": _new_factory("ones"), "new_empty": _new_factory("empty"),
-        "new_tensor": _new_tensor, "new_full": _new_full, "zero_": _zero_, "fill_": _fill_,
+        "new_tensor": _new_tensor, "zero_": _zero_, "fill_": _fill_,
         "copy_": _copy_,
         "type_as": lambda self, other: _to(self, other.dtype),
         "__rtruediv__": _rtruediv, "__rdiv__": _rtruediv, "__rfloordiv__": _rfloordiv,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
+import inspect
 import operator
 import threading
 import warnings
@@ -21,8 +21,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _device, _dtype, _errors, _lazy
+from . import _device, _dtype, _errors
+from ._dispatch import dispatch
 from ._dtype import dtype as Dtype
+from ._ops import OPS, OpDef
+from ._ops.creation import Creation, check_size
 from ._tensor import Tensor, warn_once
 
 _NUMBER = (bool, int, float, complex)
@@ -281,233 +284,105 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _leaf(np.array(array, dtype=d.np), False)
 
 
-def _size(name: str, size: tuple[Any, ...]) -> tuple[int, ...]:
-    """A size given as varargs or one sequence, with torch's argument-parser errors."""
-    one_sequence = len(size) == 1 and isinstance(size[0], (tuple, list))
-    dims = tuple(size[0]) if one_sequence else size
-    for i, s in enumerate(dims):
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer, Tensor)):
-            if len(size) == 1 and not one_sequence:
-                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
-                                f"not {type(s).__name__}")  # fmt: skip
-            raise TypeError(
-                f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
-                f"\"type must be tuple of ints,but got {type(s).__name__}\"")
-    out = tuple(operator.index(s) for s in dims)
-    for s in out:
-        if s < 0:
-            if name == "zeros":
-                raise RuntimeError("zeros: Dimension size must be non-negative.")
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
+# --- the op table's creation functions: See Note [Creation ops] in _ops/creation.py ----------
+
+_FACTORY_KEYWORDS = ("layout", "pin_memory", "memory_format")  # accepted; no effect here
+
+
+def _table_function(name: str) -> Any:
+    """The op table's function `name` (what `torch.<name>` is), for code that imports it
+    from here."""
+    opdef = OPS[name]
+
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        return dispatch(opdef, args, kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Same as `torch.{name}`."
+    return fn
+
+
+def _scalar(x: Any) -> Any:
+    # torch's argument parser reads a 0-d tensor given for a Scalar as its number.
+    return x.item() if isinstance(x, Tensor) and x.ndim == 0 else x
+
+
+def _read_scalars(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
+                  kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:  # fmt: skip
+    """The tensors among the arguments where torch takes a Scalar, as Python numbers."""
+    params = inspect.signature(opdef.impl).parameters.values()
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    var = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
+
+    def read(name: str | None, arg: Any) -> Any:
+        if name in spec.operands:
+            return arg
+        return jax.tree_util.tree_map(_scalar, arg, is_leaf=lambda a: isinstance(a, Tensor))
+
+    args = tuple(read(positional[i] if i < len(positional) else var, a)
+                 for i, a in enumerate(args))  # fmt: skip
+    return args, {k: read(k, v) for k, v in kwargs.items()}
+
+
+def creation_arguments(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
+                       kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any], Any]:  # fmt: skip
+    """dispatch's arguments for a creation or random op, and what `creation_result` applies
+    to its result (See Note [Creation ops] in _ops/creation.py)."""
+    kwargs = dict(kwargs)
+    leaf = (kwargs.pop("requires_grad", False), kwargs.pop("device", None))
+    for name in _FACTORY_KEYWORDS:
+        kwargs.pop(name, None)
+    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=lambda a: isinstance(a, Tensor))
+    if spec.refuses_grad and any(isinstance(a, Tensor) and a.requires_grad for a in leaves):
+        raise RuntimeError(spec.refuses_grad)
+    if any(isinstance(a, Tensor) for a in leaves):
+        args, kwargs = _read_scalars(opdef, spec, args, kwargs)
+    if spec.random:
+        generator = kwargs.pop("generator", None)
+        key = (generator or default_generator).next_key()
+        kwargs["key"] = Tensor._from_array(jax.random.key_data(key))
+    return args, kwargs, leaf
+
+
+def creation_result(t: Tensor, leaf: Any) -> Tensor:
+    """A creation op's result with torch's `requires_grad=` and `device=`."""
+    requires_grad, device = leaf
+    if requires_grad:
+        if not (t.dtype.is_floating_point or t.dtype.is_complex):
+            raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE)
+        if t.is_leaf:
+            t._set_requires_grad(True)
+    return t if device is None else _on_device(t, device)
+
+
+def _on_device(t: Tensor, device: Any) -> Tensor:
+    """A new leaf's array on the JAX device `device` names (See Note [Devices] in _device.py)."""
+    target = _device.jax_device(device)
+    if _device.torch_device(target) == t.device:
+        return t
+    _device.note_placed(target)
+    out = Tensor._from_array(jax.device_put(t._value.data, target))
+    if t.requires_grad:
+        out._set_requires_grad(True)
     return out
 
 
-def _filled(shape: tuple[int, ...], value: Any, d: Dtype, requires_grad: bool) -> Tensor:
-    """A filled leaf, pending (See Note [Deferred values] in _lazy.py): no device work until
-    it is looked at, and a constant inside the program that computes it."""
-    return _pending_leaf(_lazy.filled(shape, value, d.np), d, requires_grad)
-
-
-def _pending_leaf(value: Any, d: Dtype, requires_grad: bool) -> Tensor:
-    t = Tensor._from_value(value)
-    if requires_grad:
-        if not (d.is_floating_point or d.is_complex):
-            raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE)
-        t._set_requires_grad(True)
-    return t
-
-
-def _factory(name: str, value: int) -> Any:
-    def make(*size: Any, out: Any = None, dtype: Dtype | None = None, layout: Any = None,
-             device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
-             memory_format: Any = None) -> Tensor:  # fmt: skip
-        d = dtype or _dtype.get_default_dtype()
-        return _filled(_size(name, size), value, d, requires_grad)
-
-    make.__name__ = make.__qualname__ = name
-    make.__doc__ = f"Same as `torch.{name}`."
-    return make
-
-
-zeros = _factory("zeros", 0)
-ones = _factory("ones", 1)
-empty = _factory("empty", 0)  # torch leaves memory uninitialised; zeros is one valid choice
-
-
-def _fill_value(name: str, fill_value: Any) -> bool | int | float | complex:
-    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
-        return fill_value.item()  # type: ignore[no-any-return]
-    if isinstance(fill_value, np.generic) and fill_value.ndim == 0:
-        return fill_value.item()  # type: ignore[no-any-return]
-    if not isinstance(fill_value, _NUMBER):
-        raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not "
-                        f"{type(fill_value).__name__}")  # fmt: skip
-    return fill_value
-
-
-def full(size: Any, fill_value: Any, *, dtype: Dtype | None = None, device: Any = None,
-         requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.full`: the dtype follows `fill_value` when not given (1 -> int64)."""
-    if not isinstance(size, (tuple, list)):
-        raise TypeError("full(): argument 'size' (position 1) must be tuple of ints, not "
-                        f"{type(size).__name__}")  # fmt: skip
-    value = _fill_value("full", fill_value)
-    d = dtype or _dtype.scalar_dtype(value)
-    shape = _size("full", (size,))
-    return _filled(shape, _dtype.checked_scalar(value, d), d, requires_grad)
-
-
-def _input_tensor(name: str, input: Any) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")  # fmt: skip
-    return input
-
-
-def _like(factory: Any, name: str) -> Any:
-    def make(input: Tensor, *, dtype: Dtype | None = None, device: Any = None,
-             requires_grad: bool = False, memory_format: Any = None,
-             **_: Any) -> Tensor:  # fmt: skip
-        input = _input_tensor(name, input)
-        return factory(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-    make.__name__ = make.__qualname__ = name
-    make.__doc__ = f"Same as `torch.{name}`."
-    return make
-
-
-zeros_like = _like(zeros, "zeros_like")
-ones_like = _like(ones, "ones_like")
-empty_like = _like(empty, "empty_like")
-
-
-def full_like(input: Tensor, fill_value: Any, *, dtype: Dtype | None = None, device: Any = None,
-              requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.full_like`."""
-    input = _input_tensor("full_like", input)
-    value = _fill_value("full_like", fill_value)
-    d = dtype or input.dtype
-    return _filled(tuple(input.shape), _dtype.checked_scalar(value, d), d, requires_grad)
-
-
-def _number(x: Any) -> Any:
-    if isinstance(x, (Tensor, np.generic)):
-        return x.item()
-    return x
-
-
-def _c_number(x: float | int) -> str:
-    """A number as C++'s ostream prints it (torch's error messages)."""
-    return str(x) if isinstance(x, int) else f"{x:g}"
-
-
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Dtype | None = None,
-           device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.arange`: int64 for integer arguments, else the default dtype
-    (aten/src/ATen/native/RangeFactories.cpp)."""
-    if end is None:
-        start, end = 0, start
-    start, end, step = _number(start), _number(end), _number(step)
-    integral = all(isinstance(a, int) for a in (start, end, step))
-    d = dtype or (_dtype.int64 if integral else _dtype.get_default_dtype())
-    if d is _dtype.bool_ or d.is_complex:
-        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dtype.legacy_name(d)}'")
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    is_int = not d.is_floating_point
-    if is_int and int(step) == 0:
-        raise ValueError("step must be nonzero")
-    if not (math.isfinite(start) and math.isfinite(end)):
-        raise RuntimeError(f"unsupported range: {_c_number(start)} -> {_c_number(end)}")
-    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    if d is _dtype.int64:
-        xstart, xend, xstep = int(start), int(end), int(step)
-        sign = 1 if xstep > 0 else -1
-        span = xend - xstart + xstep - sign
-        n = abs(span) // abs(xstep) * (1 if (span >= 0) == (xstep > 0) else -1)  # C division
-    else:
-        n = math.ceil((float(end) - float(start)) / float(step))
-    n = max(0, n)
-    if is_int:
-        values = int(start) + int(step) * np.arange(n, dtype=np.int64)
-    else:
-        # torch accumulates in double for float32/float64 and in float for float16/bfloat16.
-        acc = np.float64 if d.itemsize >= 4 else np.float32
-        values = acc(start) + acc(step) * np.arange(n, dtype=acc)
-    return _leaf(_narrow(values, d), requires_grad)
-
-
-def _narrow(values: Any, d: Dtype) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):  # torch: out-of-range floats become inf
-        return np.asarray(values).astype(d.np)
-
-
-def _linspace_values(start: Any, end: Any, steps: int, d: Dtype) -> np.ndarray:
-    """aten linspace_kernel: start + step * i for the first half, end - step * (steps - 1 - i)
-    for the second, in the output precision (float for float16/bfloat16, double for ints)."""
-    if d.is_complex:
-        compute: Any = d.np.type
-    elif d.is_floating_point:
-        compute = np.float64 if d is _dtype.float64 else np.float32
-    else:
-        compute = np.float64
-    # Scalar::to<scalar_t>: checked, so an out-of-range start or end is torch's error.
-    start, end = _dtype.checked_scalar(start, d), _dtype.checked_scalar(end, d)
-    if d.is_floating_point and d.itemsize < 4:
-        lo = np.asarray(start, np.float32).astype(d.np).astype(np.float32)
-        hi = np.asarray(end, np.float32).astype(d.np).astype(np.float32)
-    else:
-        lo, hi = np.asarray(start, compute), np.asarray(end, compute)
-    if steps == 1:
-        values = np.full((1,), lo)
-    else:
-        step = (hi - lo) / compute(steps - 1)
-        if d.is_floating_point and d.itemsize < 4:
-            step = step.astype(d.np).astype(np.float32)
-        i = np.arange(steps).astype(compute)
-        rev = (steps - 1 - np.arange(steps)).astype(compute)
-        values = np.where(np.arange(steps) < steps // 2, lo + step * i, hi - step * rev)
-    return values
-
-
-def linspace(start: Any, end: Any, steps: int, *, dtype: Dtype | None = None, device: Any = None,
-             requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.linspace`, computed as its CPU kernel does: from `start` for the first
-    half and from `end` for the second, in the output's precision (double for integers)."""
-    start, end = _number(start), _number(end)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        names = ", ".join(type(a).__name__ for a in (start, end, steps))
-        raise TypeError(
-            f"linspace() received an invalid combination of arguments - got ({names}), but "
-            "expected one of:")
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    complex_args = isinstance(start, complex) or isinstance(end, complex)
-    d = dtype or (_dtype.default_complex() if complex_args else _dtype.get_default_dtype())
-    if d is _dtype.bool_:
-        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
-    with np.errstate(over="ignore", invalid="ignore"):  # out of range: inf, as in torch
-        values = _linspace_values(start, end, steps, d)
-    return _leaf(_narrow(values, d), requires_grad)
-
-
-def eye(n: int, m: int | None = None, *, dtype: Dtype | None = None, device: Any = None,
-        requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.eye`."""
-    for name, v, pos in (("n", n, 1), ("m", m, 2)):
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not "
-                            f"{type(v).__name__}")  # fmt: skip
-        if v < 0:
-            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
-    d = dtype or _dtype.get_default_dtype()
-    cols = m if m is not None else n
-    value = _lazy.made(("eye", n, cols, d.np), functools.partial(jnp.eye, n, cols, dtype=d.np),
-                       (n, cols), d.np)
-    return _pending_leaf(value, d, requires_grad)
+zeros = _table_function("zeros")
+ones = _table_function("ones")
+empty = _table_function("empty")
+full = _table_function("full")
+zeros_like = _table_function("zeros_like")
+ones_like = _table_function("ones_like")
+empty_like = _table_function("empty_like")
+full_like = _table_function("full_like")
+arange = _table_function("arange")
+linspace = _table_function("linspace")
+eye = _table_function("eye")
+rand = _table_function("rand")
+randn = _table_function("randn")
+randint = _table_function("randint")
+rand_like = _table_function("rand_like")
+randn_like = _table_function("randn_like")
 
 
 # --- random: JAX PRNG keys behind torch's stateful generator ------------------
@@ -601,83 +476,10 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def _random(name: str, kernel: str, sample: Any) -> Any:
-    def make(*size: Any, generator: Generator | None = None, dtype: Dtype | None = None,
-             device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-        shape = _size(name, size)
-        d = dtype or _dtype.get_default_dtype()
-        if not (d.is_floating_point or d.is_complex):
-            raise NotImplementedError(
-                f"\"{kernel}\" not implemented for '{_dtype.legacy_name(d)}'")
-        key = (generator or default_generator).next_key()
-        return _leaf(sample(key, shape, d), requires_grad)
-
-    make.__name__ = make.__qualname__ = name
-    make.__doc__ = f"Same as `torch.{name}` (a different stream: See `Generator`)."
-    return make
-
-
-def _uniform(key: jax.Array, shape: tuple[int, ...], d: Dtype) -> jax.Array:
-    if d.is_complex:  # torch: real and imaginary parts each uniform on [0, 1)
-        re, im = jax.random.split(key)
-        real = d.to_real().np
-        return jax.lax.complex(jax.random.uniform(re, shape, real),
-                               jax.random.uniform(im, shape, real))  # fmt: skip
-    return jax.random.uniform(key, shape, d.np)
-
-
-def _normal(key: jax.Array, shape: tuple[int, ...], d: Dtype) -> jax.Array:
-    # JAX, like torch, gives complex normals with variance 1/2 per part.
-    return jax.random.normal(key, shape, d.np)
-
-
-rand = _random("rand", "check_uniform_bounds", _uniform)
-randn = _random("randn", "normal_kernel_cpu", _normal)
-
-
-def randint(low: Any = 0, high: Any = None, size: Any = None, *,
-            generator: Generator | None = None, dtype: Dtype | None = None, device: Any = None,
-            requires_grad: bool = False) -> Tensor:  # fmt: skip
-    """Same as `torch.randint(low=0, high, size)`."""
-    size_position = 3
-    if size is None:
-        low, high, size = 0, low, high
-        size_position = 2
-    for name, v, pos in (("low", low, 1), ("high", high, size_position - 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"randint(): argument '{name}' (position {pos}) must be int, not "
-                            f"{type(v).__name__}")  # fmt: skip
-    if not isinstance(size, (tuple, list)):
-        raise TypeError(f"randint(): argument 'size' (position {size_position}) must be tuple of "
-                        f"ints, not {type(size).__name__}")  # fmt: skip
-    shape = _size("randint", (size,))
-    if low >= high:
-        raise RuntimeError(
-            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    d = dtype or _dtype.int64
-    if d is _dtype.bool_ and high > 2:
-        raise RuntimeError("to - 1 is out of bounds for bool")
-    key = (generator or default_generator).next_key()
-    values = jax.random.randint(key, shape, int(low), int(high), jnp.int64)
-    return _leaf(values.astype(d.np), requires_grad)
-
-
-def rand_like(input: Tensor, *, dtype: Dtype | None = None, **kw: Any) -> Tensor:
-    """Same as `torch.rand_like`."""
-    input = _input_tensor("rand_like", input)
-    return rand(*input.shape, dtype=dtype or input.dtype, **kw)
-
-
-def randn_like(input: Tensor, *, dtype: Dtype | None = None, **kw: Any) -> Tensor:
-    """Same as `torch.randn_like`."""
-    input = _input_tensor("randn_like", input)
-    return randn(*input.shape, dtype=dtype or input.dtype, **kw)
-
-
 def randperm(n: int, *, generator: Generator | None = None, dtype: Dtype | None = None,
              device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
     """Same as `torch.randperm`."""
-    (count,) = _size("randperm", (n,))
+    (count,) = check_size("randperm", (n,))
     key = (generator or default_generator).next_key()
     d = dtype or _dtype.int64
     return _leaf(jax.random.permutation(key, count).astype(d.np), requires_grad)
@@ -691,21 +493,11 @@ def _placed(factory: Any) -> Any:
     @functools.wraps(factory)
     def make(*args: Any, device: Any = None, **kwargs: Any) -> Tensor:
         t = factory(*args, **kwargs)
-        if device is None:
-            return t
-        target = _device.jax_device(device)
-        if _device.torch_device(target) == t.device:
-            return t
-        _device.note_placed(target)
-        out = Tensor._from_array(jax.device_put(t._value.data, target))
-        if t.requires_grad:
-            out._set_requires_grad(True)
-        return out
+        return t if device is None else _on_device(t, device)
 
     return make
 
 
-for _name in ("tensor", "as_tensor", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
-              "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint",
-              "rand_like", "randn_like", "randperm"):  # fmt: skip
-    globals()[_name] = _placed(globals()[_name])
+tensor = _placed(tensor)
+as_tensor = _placed(as_tensor)
+randperm = _placed(randperm)

@@ -261,6 +261,12 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
     prepare = getattr(opdef.impl, "prepare", None)
     if prepare is not None:
         args, kwargs = prepare(*args, **kwargs)
+    # See Note [Creation ops] in _ops/creation.py: factory keywords and random keys.
+    creation = getattr(opdef.impl, "creation", None)
+    if creation is not None:
+        from ._creation import creation_arguments
+
+        args, kwargs, leaf = creation_arguments(opdef, creation, args, kwargs)
     leaves, treedef = _flatten(args, kwargs)
     tensor_pos = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Tensor)]
     values = tuple(leaves[i]._value for i in tensor_pos)
@@ -356,6 +362,10 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
         _lazy.materialize([t._value for t in results])
     if opdef.name in _views.VIEW_OPS and args and isinstance(args[0], Tensor):
         _views.track(opdef, args, kwargs, results)
+    if creation is not None:
+        from ._creation import creation_result
+
+        return creation_result(results[0], leaf)
     if opdef.multi_output:
         return _multi_output_result(opdef, results)
     return results[0]

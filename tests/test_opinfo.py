@@ -521,8 +521,8 @@ def run_sample(case: Case, sample: Any, index: int) -> bool:
 
 # --- random ops: the distribution of many draws -----------------------------------------------
 
-DRAWS = 20000  # values per library behind a random op's distribution check
-MAX_CALLS = 200
+DRAWS = 10000  # values per library behind a random op's distribution check
+MAX_CALLS = 50
 KS_P_MIN = 1e-4  # the two-sample Kolmogorov-Smirnov p-value below which the draws differ
 
 

@@ -3,6 +3,7 @@
 # Importing each module registers its ops.
 from . import (  # noqa: F401
     conv,
+    creation,
     fft,
     index,
     linalg,

@@ -1,0 +1,3 @@
+"""Same as `torch.signal`."""
+
+from . import windows as windows
