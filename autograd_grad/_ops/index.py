@@ -1271,3 +1271,173 @@ def unravel_index(indices: Array, shape: Any) -> Any:
     coefs = [math.prod(shape[i + 1:]) for i in builtins.range(len(shape))]
     x = indices.astype(jnp.int64)
     return tuple(jnp.floor_divide(x, c) % s for c, s in zip(coefs, shape))
+
+
+# --- value-dependent shapes: nonzero, unique, repeat_interleave ---------------------------------
+# These run eagerly on concrete values (See `_values_needed`); where torch differentiates the
+# result (repeat_interleave with a repeats tensor), `prepare` makes the values static first.
+
+def _nonzero_result(*tensors: Any) -> Any:
+    # as_tuple=False gives one 2-d tensor; as_tuple=True one 1-d tensor per dim
+    if len(tensors) == 1 and tensors[0].ndim == 2:
+        return tensors[0]
+    return tuple(tensors)
+
+
+def _nonzero_positions(input: Array, name: str) -> tuple[np.ndarray, ...]:
+    values = _values_needed(input, name)
+    if values.ndim == 0:
+        return (np.zeros(int(values != 0), np.int64),)
+    return tuple(p.astype(np.int64) for p in np.nonzero(values))
+
+
+@op("nonzero", grad_fn=None, multi_output=True)
+def nonzero(input: Array, *, as_tuple: bool = False) -> Any:
+    positions = _nonzero_positions(input, "nonzero")
+    if as_tuple:
+        return tuple(_dtype.to_device(p) for p in positions)
+    if input.ndim == 0:
+        return (_dtype.to_device(np.zeros((positions[0].size, 0), np.int64)),)
+    return (_dtype.to_device(np.stack(positions, axis=1).reshape(-1, input.ndim)),)
+
+
+nonzero.impl.result_type = _nonzero_result  # type: ignore[attr-defined]
+
+
+@op("argwhere", grad_fn=None)
+def argwhere(input: Array) -> Array:
+    return nonzero.impl(input)[0]
+
+
+@op("nonzero_static", grad_fn=None)
+def nonzero_static(input: Array, *, size: int, fill_value: int = -1) -> Array:
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got {size}")
+    if input.ndim == 0:
+        return jnp.zeros((size, 0), jnp.int64)
+    found = jnp.nonzero(input, size=size, fill_value=fill_value)
+    return jnp.stack(found, axis=1).astype(jnp.int64)
+
+
+def _unique_result(*tensors: Any) -> Any:
+    return tensors[0] if len(tensors) == 1 else tuple(tensors)
+
+
+def _unique_outputs(values: np.ndarray, inverse: np.ndarray, counts: np.ndarray, dtype: Any,
+                    return_inverse: bool, return_counts: bool) -> tuple[Array, ...]:  # fmt: skip
+    out = [_dtype.to_device(values.astype(dtype))]
+    if return_inverse:
+        out.append(_dtype.to_device(inverse.astype(np.int64)))
+    if return_counts:
+        out.append(_dtype.to_device(counts.astype(np.int64)))
+    return tuple(out)
+
+
+def _unique_name(input: Any, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+                 return_counts: bool = False, dim: Any = None) -> str:  # fmt: skip
+    return "Unique2Backward0" if dim is None else "UniqueDimBackward0"
+
+
+@op("unique", grad_fn=_unique_name, multi_output=True,
+    no_derivative="_unique2")  # fmt: skip
+def unique(input: Array, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: Any = None) -> Any:  # fmt: skip
+    values = _values_needed(input, "unique")
+    # torch's CPU unique sorts whatever `sorted` says
+    if dim is None:
+        u, inv, counts = np.unique(values.reshape(-1), return_inverse=True, return_counts=True)
+        inv = inv.reshape(values.shape)
+    else:
+        axis = _errors.wrap_dim(dim, values.ndim)
+        u, inv, counts = np.unique(values, return_inverse=True, return_counts=True, axis=axis)
+        inv = inv.reshape(-1)
+    return _unique_outputs(u, inv, counts, values.dtype, return_inverse, return_counts)
+
+
+unique.impl.result_type = _unique_result  # type: ignore[attr-defined]
+
+
+def _consecutive_name(input: Any, return_inverse: bool = False, return_counts: bool = False,
+                      dim: Any = None) -> str:  # fmt: skip
+    return "UniqueConsecutiveBackward0"
+
+
+@op("unique_consecutive", grad_fn=_consecutive_name, multi_output=True,
+    no_derivative="unique_consecutive")  # fmt: skip
+def unique_consecutive(input: Array, return_inverse: bool = False, return_counts: bool = False,
+                       dim: Any = None) -> Any:  # fmt: skip
+    values = _values_needed(input, "unique_consecutive")
+    if dim is None:
+        flat = values.reshape(-1)
+        if flat.size == 0:
+            return _unique_outputs(flat, np.zeros(values.shape, np.int64), flat.astype(np.int64),
+                                   values.dtype, return_inverse, return_counts)  # fmt: skip
+        new = np.concatenate([[True], flat[1:] != flat[:-1]])
+        group = np.cumsum(new) - 1
+        counts = np.bincount(group)
+        return _unique_outputs(flat[new], group.reshape(values.shape), counts, values.dtype,
+                               return_inverse, return_counts)  # fmt: skip
+    axis = _errors.wrap_dim(dim, values.ndim)
+    moved = np.moveaxis(values, axis, 0)
+    n = moved.shape[0]
+    rows = moved.reshape(n, -1)
+    new = np.ones(n, bool)
+    if n > 1:
+        new[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    counts = np.bincount(group) if n else np.zeros(0, np.int64)
+    kept = np.moveaxis(moved[new], 0, axis)
+    return _unique_outputs(kept, group, counts, values.dtype, return_inverse, return_counts)
+
+
+unique_consecutive.impl.result_type = _unique_result  # type: ignore[attr-defined]
+
+
+def _repeat_interleave_name(input: Any, repeats: Any = None, *args: Any, **kwargs: Any) -> str:
+    return "ViewBackward0" if isinstance(repeats, int) else "IndexSelectBackward0"
+
+
+@op("repeat_interleave", grad_fn=_repeat_interleave_name)
+def repeat_interleave(input: Array, repeats: Any = None, dim: Any = None, *,
+                      output_size: Any = None) -> Array:  # fmt: skip
+    """`repeats`: an int, or (from `prepare`) a `Static` of the repeats tensor's values."""
+    if repeats is None:  # torch.repeat_interleave(repeats): the indices, repeated
+        counts = _values_needed(input, "repeat_interleave")
+        if counts.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if counts.size and counts.min() < 0:
+            raise RuntimeError("repeats can not be negative")
+        out = np.repeat(np.arange(counts.size), counts.reshape(-1))
+        return _dtype.to_device(out.astype(input.dtype))
+    x = input.reshape(-1) if dim is None else input
+    axis = 0 if dim is None else _errors.wrap_dim(dim, input.ndim)
+    if x.ndim == 0:
+        x = x.reshape(1)
+    size = x.shape[axis]
+    if isinstance(repeats, Static):
+        counts = repeats.array
+        if counts.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        counts = counts.reshape(-1)
+        if counts.size and counts.min() < 0:
+            raise RuntimeError("repeats can not be negative")
+        if counts.size == 1:
+            counts = np.full(size, counts[0])
+        elif counts.size != size:
+            raise RuntimeError(
+                "repeats must have the same size as input along dim, but got repeats.size(0) = "
+                f"{counts.size} and input.size({axis}) = {size}")
+        index = np.repeat(np.arange(size), counts).astype(np.int64)
+        return jnp.take(x, _dtype.to_device(index), axis=axis)
+    if repeats < 0:
+        raise RuntimeError("repeats can not be negative")
+    return jnp.repeat(x, repeats, axis=axis, total_repeat_length=size * repeats)
+
+
+def _repeat_interleave_prepare(input: Any, repeats: Any = None, *args: Any, **kwargs: Any) -> Any:
+    if _is_tensor(repeats):
+        repeats = Static(_concrete(repeats))
+    return (input, repeats, *args), kwargs
+
+
+repeat_interleave.impl.prepare = _repeat_interleave_prepare  # type: ignore[attr-defined]
