@@ -1200,3 +1200,54 @@ def alpha_dropout(input: Array, p: float, key: Array | None = None) -> Array:
         for phase in ("forward", "grad", "gradgrad", "batched")}))  # fmt: skip
 def feature_alpha_dropout(input: Array, p: float, key: Array | None = None) -> Array:
     return _dropout(input, p, key, feature=True, alpha=True)
+
+
+# --- attention --------------------------------------------------------------------------------
+
+def _sdpa_name(query: Any, *args: Any, **kwargs: Any) -> str:
+    # torch: the math kernel ends in at::matmul(attn, value): batched, an _unsafe_view of bmm.
+    return "UnsafeViewBackward0" if query.ndim >= 3 else "MmBackward0"
+
+
+def _safe_softmax(x: Array) -> Array:
+    # torch: at::_safe_softmax, zeros for a row that is all -inf (fully masked) instead of nan.
+    dead = jnp.all(x == -jnp.inf, axis=-1, keepdims=True)
+    out = jax.nn.softmax(jnp.where(dead, jnp.zeros_like(x), x), axis=-1)
+    return jnp.where(dead, jnp.zeros_like(out), out)
+
+
+@op("scaled_dot_product_attention", grad_fn=_sdpa_name, namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.scaled_dot_product_attention", xfail={
+        phase: ("dropout_p=0.5 (samples 2 and 3) drops attention weights with torch's "
+                "generator; ours comes from another stream")
+        for phase in ("forward", "grad", "gradgrad", "batched")}))  # fmt: skip
+def scaled_dot_product_attention(query: Array, key: Array, value: Array,
+                                 attn_mask: Array | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False,
+                                 dropout_key: Array | None = None) -> Array:  # fmt: skip
+    """torch's math kernel (_scaled_dot_product_attention_math): q and k each scaled by
+    sqrt(scale), a boolean or additive mask, a safe softmax, dropout from `dropout_key`."""
+    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
+                           "when is_causal=True")  # fmt: skip
+    s = 1.0 / math.sqrt(E) if scale is None else scale
+    factor = math.sqrt(abs(s))
+    q = query * (-factor if s < 0 else factor)
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        groups = query.shape[-3] // key.shape[-3]
+        key = jnp.repeat(key, groups, axis=-3)
+        value = jnp.repeat(value, groups, axis=-3)
+    attn = jnp.matmul(q, jnp.swapaxes(key, -2, -1) * factor)
+    if is_causal:
+        attn_mask = jnp.tril(jnp.ones((L, S), bool))
+    if attn_mask is not None:
+        if attn_mask.dtype == jnp.bool_:
+            attn_mask = jnp.where(attn_mask, jnp.zeros((), query.dtype),
+                                  jnp.asarray(-jnp.inf, query.dtype))  # fmt: skip
+        attn = attn + attn_mask
+    attn = _safe_softmax(attn)
+    if dropout_p > 0:
+        attn = _dropout(attn, dropout_p, dropout_key, feature=False, alpha=False)
+    return jnp.matmul(attn, value)

@@ -341,3 +341,15 @@ def _torch_rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 _torch_rrelu.__name__ = _torch_rrelu.__qualname__ = "rrelu"
 _torch_level(_torch_rrelu, *(_torch_dropout(n) for n in ("dropout", "feature_dropout", "alpha_dropout",
                                                   "feature_alpha_dropout")))  # fmt: skip
+
+
+# --- attention ------------------------------------------------------------------------------
+
+def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None, enable_gqa: bool = False) -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.scaled_dot_product_attention` (torch's math kernel, which
+    its CPU build runs when grads are needed; dropout masks come from our generator)."""
+    key_t = _random_key() if 0 < dropout_p < 1 else None
+    return _call("scaled_dot_product_attention", query, key, value, attn_mask, dropout_p,
+                 is_causal, scale, enable_gqa, key_t)  # fmt: skip
