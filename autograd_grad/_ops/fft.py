@@ -317,3 +317,133 @@ def fftshift(input: Array, dim: Any = None) -> Array:
 @op("ifftshift", grad_fn="RollBackward0", saves=False, method=False, namespaces=("fft",))
 def ifftshift(input: Array, dim: Any = None) -> Array:
     return _shift(input, dim, inverse=True)
+
+
+# --- complex numbers and their views -------------------------------------------------------
+# Note [Conjugate and negative bits]: torch's conj() of a complex tensor is a lazy view (a
+# bit on the tensor, resolved by resolve_conj); here every value is materialized, so conj
+# computes the conjugate at once, and resolve_conj / resolve_neg always return their input,
+# as torch does for a tensor without the bit.
+
+def _self_if_real(run: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
+    """torch returns a real tensor itself from conj, conj_physical and real (no new node).
+    See Note [Op wrappers] in _dispatch.py."""
+    if not getattr(input, "dtype", None) or not input.dtype.is_complex:
+        return input
+    return run(input, *args, **kwargs)
+
+
+def _self(run: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
+    return input  # See Note [Conjugate and negative bits]
+
+
+def _check_complex(name: str, input: Array) -> None:
+    if not jnp.iscomplexobj(input):
+        raise RuntimeError(f"{name} is not implemented for tensors with non-complex dtypes.")
+
+
+@op("real", grad_fn="SelectBackward0", saves=False, method=False)
+def real(input: Array) -> Array:
+    return jnp.real(input)
+
+
+@op("imag", grad_fn="SelectBackward0", saves=False, method=False)
+def imag(input: Array) -> Array:
+    _check_complex("imag", input)
+    return jnp.imag(input)
+
+
+@op("view_as_real", grad_fn="ViewAsRealBackward0", saves=False, method=False)
+def view_as_real(input: Array) -> Array:
+    if not jnp.iscomplexobj(input):
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return jnp.stack([jnp.real(input), jnp.imag(input)], axis=-1)
+
+
+@op("view_as_complex", grad_fn="ViewAsComplexBackward0", saves=False, method=False)
+def view_as_complex(input: Array) -> Array:
+    if input.dtype not in (jnp.float16, jnp.float32, jnp.float64):
+        raise RuntimeError(
+            "view_as_complex is only supported for half, float and double tensors, but got a "
+            f"tensor of scalar type: {_dtype.legacy_name(_dtype.from_np(input.dtype))}")
+    if input.ndim == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if input.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if input.dtype == jnp.float16:
+        raise RuntimeError("autograd_grad has no complex32 dtype (view_as_complex of float16)")
+    return jax.lax.complex(input[..., 0], input[..., 1])
+
+
+@op("conj", grad_fn="ConjBackward0", saves=False)
+def conj(input: Array) -> Array:
+    return jnp.conj(input)
+
+
+@op("conj_physical", grad_fn="ConjPhysicalBackward0", saves=False, inplace="conj_physical_")
+def conj_physical(input: Array) -> Array:
+    return jnp.conj(input)
+
+
+@op("resolve_conj", grad_fn=None, saves=False)
+def resolve_conj(input: Array) -> Array:
+    return input
+
+
+@op("resolve_neg", grad_fn=None, saves=False)
+def resolve_neg(input: Array) -> Array:
+    return input
+
+
+for _opdef in (real, conj, conj_physical):
+    _opdef.impl.wrapper = _self_if_real  # type: ignore[attr-defined]
+for _opdef in (resolve_conj, resolve_neg):
+    _opdef.impl.wrapper = _self  # type: ignore[attr-defined]
+
+
+@op("angle", grad_fn="AngleBackward0")
+def angle(input: Array) -> Array:
+    if jnp.iscomplexobj(input):
+        # torch: angle_backward is 0 at 0 (atan2's derivative there is 0/0).
+        zero = input == 0
+        safe = jnp.where(zero, jnp.ones_like(input), input)
+        theta = jnp.arctan2(jnp.imag(safe), jnp.real(safe))
+        at_zero = jax.lax.stop_gradient(jnp.arctan2(jnp.imag(input), jnp.real(input)))
+        return jnp.where(zero, at_zero, theta)
+    x = input if jnp.issubdtype(input.dtype, jnp.floating) else input.astype(
+        _dtype.get_default_dtype().np)  # fmt: skip
+    # torch: pi for negative numbers, 0 otherwise, NaN kept; its derivative is 0.
+    pi = jnp.full_like(x, jnp.pi)
+    return jnp.where(jnp.isnan(x), x, jnp.where(x < 0, pi, jnp.zeros_like(x)))
+
+
+def _two_floats(a: Array, b: Array) -> None:
+    names = (jnp.float16, jnp.float32, jnp.float64)
+    if a.dtype not in names or b.dtype not in names:
+        raise RuntimeError(
+            f"Expected both inputs to be Half, Float or Double tensors but got "
+            f"{_dtype.legacy_name(_dtype.from_np(a.dtype))} and "
+            f"{_dtype.legacy_name(_dtype.from_np(b.dtype))}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"Expected object of scalar type {_dtype.legacy_name(_dtype.from_np(a.dtype))} but "
+            f"got scalar type {_dtype.legacy_name(_dtype.from_np(b.dtype))} for second argument")
+    _errors.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+
+
+@op("complex", grad_fn="ComplexBackward0", method=False)
+def complex(real: Array, imag: Array) -> Array:
+    _two_floats(real, imag)
+    a, b = jnp.broadcast_arrays(real, imag)
+    return jax.lax.complex(a, b)
+
+
+@op("polar", grad_fn="PolarBackward0", method=False)
+def polar(abs: Array, angle: Array) -> Array:
+    _two_floats(abs, angle)
+    a, t = jnp.broadcast_arrays(abs, angle)
+    # torch: polar_backward's abs gradient is real(conj(grad) * sgn(result)), sign(abs)
+    # times the derivative, at every order: abs's value with sign(abs) as its derivative.
+    magnitude = jnp.sign(a) * a
+    a = jax.lax.stop_gradient(a) + (magnitude - jax.lax.stop_gradient(magnitude))
+    return jax.lax.complex(a * jnp.cos(t), a * jnp.sin(t))
