@@ -329,12 +329,13 @@ def creation_arguments(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
     """dispatch's arguments for a creation or random op, and what `creation_result` applies
     to its result (See Note [Creation ops] in _ops/creation.py)."""
     kwargs = dict(kwargs)
-    leaf = (kwargs.pop("requires_grad", False), kwargs.pop("device", None))
+    target = args[0] if spec.in_place else None
+    leaf = (spec, kwargs.pop("requires_grad", False), kwargs.pop("device", None), target)
     for name in _FACTORY_KEYWORDS:
         kwargs.pop(name, None)
-    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=lambda a: isinstance(a, Tensor))
-    if spec.refuses_grad and any(isinstance(a, Tensor) and a.requires_grad for a in leaves):
+    if spec.refuses_grad and args and isinstance(args[0], Tensor) and args[0].requires_grad:
         raise RuntimeError(spec.refuses_grad)
+    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=lambda a: isinstance(a, Tensor))
     if any(isinstance(a, Tensor) for a in leaves):
         args, kwargs = _read_scalars(opdef, spec, args, kwargs)
     if spec.random:
@@ -344,9 +345,17 @@ def creation_arguments(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
     return args, kwargs, leaf
 
 
-def creation_result(t: Tensor, leaf: Any) -> Tensor:
-    """A creation op's result with torch's `requires_grad=` and `device=`."""
-    requires_grad, device = leaf
+def creation_result(t: Tensor, leaf: Any) -> Any:
+    """A creation op's result with torch's `requires_grad=` and `device=`; a Python number
+    for an op whose result is one (item); its first argument, changed, for one that works in
+    place (resize_as_)."""
+    spec, requires_grad, device, target = leaf
+    if spec.number:
+        return t._value.data.reshape(()).item()
+    if target is not None:
+        from ._bind import assign
+
+        return assign(target, t)
     if requires_grad:
         if not (t.dtype.is_floating_point or t.dtype.is_complex):
             raise RuntimeError(_errors.REQUIRES_GRAD_DTYPE)

@@ -11,7 +11,10 @@ created array is a constant XLA folds in). Its implementation carries `creation`
 - a tensor given where torch takes a Scalar (`torch.full((2,), torch.tensor(3.))`, a linspace
   bound) is read as the number it holds, as torch's argument parser does: only the
   parameters named in `operands` (`input` of zeros_like, `mean` of normal) stay tensors;
-- an op that `refuses_grad` (resize_) raises torch's error for operands that require grad;
+- an op that `refuses_grad` (resize_) raises torch's error when its tensor requires grad;
+- an op `in_place` (torch.resize_as_, a function that changes its argument) moves its first
+  argument to the result, in its function as in its method; a `number` op's result is a
+  Python number (x.item()), not a tensor;
 - a random op (`random`) gets a fresh PRNG key from `generator=` (else the default
   generator) as its `key` operand: an array, so a training step's draws are arguments of
   one program, never constants. The streams differ from torch's (See `_creation.Generator`).
@@ -47,13 +50,16 @@ class Creation:
 
     operands: tuple[str, ...] = ()  # parameters that stay tensors; other tensors are Scalars
     random: bool = False  # the implementation takes a PRNG key as `key`
-    refuses_grad: str | None = None  # torch's error when an operand requires grad (resize_)
+    refuses_grad: str | None = None  # torch's error when the first argument requires grad
+    in_place: bool = False  # the function and method change their first argument (resize_as_)
+    number: bool = False  # the result is a Python number (item)
 
 
 def creation(operands: tuple[str, ...] = (), random: bool = False,
-             refuses_grad: str | None = None) -> Callable[[Any], Any]:  # fmt: skip
+             refuses_grad: str | None = None, in_place: bool = False,
+             number: bool = False) -> Callable[[Any], Any]:  # fmt: skip
     def mark(impl: Any) -> Any:
-        impl.creation = Creation(operands, random, refuses_grad)
+        impl.creation = Creation(operands, random, refuses_grad, in_place, number)
         return impl
 
     return mark
@@ -822,16 +828,41 @@ def log_normal_(self: Array, mean: float = 1.0, std: float = 2.0, *, key: Array)
     return jax.lax.stop_gradient(jnp.exp(mean + std * _normal(_key(key), self.shape, d)))
 
 
-# --- shape changes in place -----------------------------------------------------------------
+# --- Python numbers and shape changes in place -----------------------------------------------------------------
 
 @op("resize_", grad_fn=None, method=None, inplace="resize_", namespaces=(), out=False,
     opinfo=OpInfoTest())  # fmt: skip
 @creation(operands=("self",), refuses_grad="cannot resize variables that require grad")
 def resize_(self: Array, *size: Any, memory_format: Any = None) -> Array:
     """torch keeps the first elements in order; new elements are uninitialised (zeros here)."""
-    shape = check_size("resize_", size)
+    return _resized(self, check_size("resize_", size))
+
+
+def _resized(self: Array, shape: tuple[int, ...]) -> Array:
     n = math.prod(shape)
     flat = self.reshape(-1)
     if n > flat.size:
         flat = jnp.concatenate([flat, jnp.zeros((n - flat.size,), flat.dtype)])
     return flat[:n].reshape(shape)
+
+
+_RESIZE_GRAD = "cannot resize variables that require grad"
+
+
+@op("resize_as_", grad_fn=None, method="resize_as_", out=False, opinfo=OpInfoTest())
+@creation(operands=("self", "the_template"), refuses_grad=_RESIZE_GRAD, in_place=True)
+def resize_as_(self: Array, the_template: Array, *, memory_format: Any = None) -> Array:
+    """torch.resize_as_(x, y) and x.resize_as_(y): x takes y's shape (See resize_)."""
+    if not isinstance(the_template, jax.Array):
+        raise TypeError("resize_as_(): argument 'the_template' (position 2) must be Tensor, not "
+                        f"{type(the_template).__name__}")  # fmt: skip
+    return _resized(self, the_template.shape)
+
+
+@op("item", grad_fn=None, method="item", namespaces=(), out=False, opinfo=OpInfoTest())
+@creation(operands=("self",), number=True)
+def item(self: Array) -> Array:
+    """The one element, as a Python number (bool, int, float or complex by dtype)."""
+    if self.size != 1:
+        raise RuntimeError(f"a Tensor with {self.size} elements cannot be converted to Scalar")
+    return self.reshape(())
