@@ -1115,3 +1115,62 @@ def geqrf(input: Array) -> Any:
 
 
 geqrf.impl.result_type = _returns("geqrf", "a", "tau")  # type: ignore[attr-defined]
+
+
+# --- eig --------------------------------------------------------------------------------------
+
+@jax.custom_jvp
+def _eig(a: Array) -> tuple[Array, Array]:
+    w, v = jnp.linalg.eig(a)
+    return w, v
+
+
+@_eig.defjvp
+def _eig_jvp(primals: Any, tangents: Any) -> Any:
+    # Note [eig derivative]: JAX differentiates eigenvalues only. With X = V^-1 dA V:
+    # dL = diag(X), dV = V (F o X) with F_ij = 1 / (L_j - L_i) off the diagonal, then kept
+    # unit-norm (LAPACK's normalisation): dV - V re(diag(V^H dV)). Its transpose is torch's
+    # linalg_eig_backward for phase-invariant losses.
+    (a,), (da,) = primals, tangents
+    w, v = _eig(a)
+    n = a.shape[-1]
+    x = jnp.linalg.solve(v, da.astype(v.dtype) @ v)
+    dw = jnp.diagonal(x, axis1=-2, axis2=-1)
+    e = w[..., None, :] - w[..., :, None]
+    off = ~jnp.eye(n, dtype=bool)
+    f = jnp.where(off, 1 / jnp.where(off, e, 1), 0)
+    dv = v @ (f * x)
+    dv = dv - v * jnp.real(jnp.diagonal(_mH(v) @ dv, axis1=-2, axis2=-1))[..., None, :]
+    return (w, v), (dw, dv)
+
+
+def _complex_of(dtype: Any) -> Any:
+    return jnp.result_type(dtype, jnp.complex64)
+
+
+def _eig_checked(name: str, A: Array) -> tuple[Array, Array]:  # noqa: N803
+    _check_square(name, A)
+    if A.shape[-1] == 0:
+        c = _complex_of(A.dtype)
+        return jnp.zeros(A.shape[:-1], c), jnp.zeros(A.shape, c)
+    return _eig(A)
+
+
+_EIG_SIGNS = ("eigenvector phases: in float64 sample 0, torch's LAPACK (MKL) and JAX's return "
+              "one complex pair of eigenvectors multiplied by -1 (both unit-norm with the "
+              "largest entry real); eigenvalues and the phase-invariant |eigenvectors| match "
+              "in the grad phases")
+
+
+@op("eig", grad_fn="LinalgEigBackward0", namespaces=("linalg",), method=False, multi_output=True,
+    opinfo=OpInfoTest(xfail={"forward:float64": _EIG_SIGNS}))
+def eig(A: Array) -> Any:  # noqa: N803
+    return _eig_checked("linalg.eig", A)
+
+
+eig.impl.result_type = _returns("linalg_eig", "eigenvalues", "eigenvectors")  # type: ignore[attr-defined]
+
+
+@op("eigvals", grad_fn="LinalgEigBackward0", namespaces=("linalg",), method=False)
+def eigvals(A: Array) -> Array:  # noqa: N803
+    return _eig_checked("linalg.eigvals", A)[0]
