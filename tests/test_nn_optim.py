@@ -332,3 +332,156 @@ def test_batch_and_group_norm_train_like_torch() -> None:
     assert list(os_) == list(ts)
     for k in ts:
         np.testing.assert_allclose(os_[k], ts[k], rtol=1e-3, atol=1e-5, err_msg=k)
+
+
+# --- attention, normalisation, losses and dropout of nn.functional ---------------------------
+
+MHA_CASES = {
+    "default": (dict(embed_dim=8, num_heads=2), {}),
+    "batch_first_no_weights": (dict(embed_dim=8, num_heads=2, batch_first=True),
+                               dict(need_weights=False)),
+    "kdim_vdim_no_bias_padding_per_head": (
+        dict(embed_dim=8, num_heads=2, kdim=3, vdim=5, bias=False),
+        dict(key_padding_mask="kpm", average_attn_weights=False)),
+    "bias_kv_zero_attn_float_mask": (
+        dict(embed_dim=8, num_heads=4, add_bias_kv=True, add_zero_attn=True),
+        dict(attn_mask="float")),
+    "bool_mask_and_padding_sdpa": (dict(embed_dim=8, num_heads=2),
+                                   dict(attn_mask="bool", key_padding_mask="kpm",
+                                        need_weights=False)),
+    "self_attention_batch_first": (dict(embed_dim=8, num_heads=2, batch_first=True),
+                                   dict(self_attention=True)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(MHA_CASES))
+def test_multihead_attention_matches_torch(case: str) -> None:
+    """nn.MultiheadAttention given torch's weights: outputs, attention weights, grad_fn names
+    and the grads of every input and parameter agree with torch's."""
+    cfg, options = MHA_CASES[case]
+    options = dict(options)
+    self_attention = options.pop("self_attention", False)
+    rng = np.random.default_rng(1)
+    e, kd, vd = cfg["embed_dim"], cfg.get("kdim") or cfg["embed_dim"], cfg.get("vdim") or cfg["embed_dim"]
+    batch_first = cfg.get("batch_first", False)
+
+    def shape(length: int, d: int) -> tuple[int, ...]:
+        return (2, length, d) if batch_first else (length, 2, d)
+
+    arrays = [rng.standard_normal(s).astype(np.float32)
+              for s in (shape(4, e), shape(5, kd), shape(5, vd))]  # fmt: skip
+    masks = {"kpm": np.array([[False] * 4 + [True], [False] * 5]),
+             "float": rng.standard_normal((4, 5)).astype(np.float32),
+             "bool": rng.random((4, 5)) > 0.7}  # fmt: skip
+    theirs, ours = twin_models(lambda t: t.nn.MultiheadAttention(**cfg))
+    results = []
+    for t, m in ((torch, theirs), (ag, ours)):
+        q, k, v = (t.tensor(a, requires_grad=True) for a in arrays)
+        if self_attention:
+            k = v = q
+        kwargs = {name: t.tensor(masks[value]) if isinstance(value, str) else value
+                  for name, value in options.items()}  # fmt: skip
+        out, weights = m(q, k, v, **kwargs)
+        loss = (out * out).sum() + (0 if weights is None else (weights * weights).sum())
+        inputs = [q] if self_attention else [q, k, v]
+        grads = t.autograd.grad(loss, [*inputs, *m.parameters()])
+        results.append((out, weights, grads))
+    (o1, w1, g1), (o2, w2, g2) = results
+    assert o2.grad_fn.name() == o1.grad_fn.name()
+    np.testing.assert_allclose(o2.detach().numpy(), o1.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert (w2 is None) == (w1 is None)
+    if w1 is not None:
+        assert w2.grad_fn.name() == w1.grad_fn.name()
+        np.testing.assert_allclose(w2.detach().numpy(), w1.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for a, b in zip(g2, g1):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_multihead_attention_errors_like_torch() -> None:
+    def prog(t: Any) -> Any:
+        return t.nn.MultiheadAttention(6, 4)
+
+    same_in_both(prog)
+
+    def bad_mask(t: Any) -> Any:
+        m = t.nn.MultiheadAttention(4, 2)
+        x = t.zeros(3, 2, 4)
+        return m(x, x, x, attn_mask=t.zeros(2, 2))
+
+    same_in_both(bad_mask)
+
+
+def test_norm_and_loss_modules_match() -> None:
+    def build(t: Any) -> Any:
+        nn = t.nn
+        return nn.ModuleDict({
+            "inorm": nn.InstanceNorm1d(3, affine=True, track_running_stats=True),
+            "rms": nn.RMSNorm(4), "prelu": nn.PReLU(3)})  # fmt: skip
+
+    theirs, ours = twin_models(build)
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    y0 = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    labels = np.array([[1, 0, -1], [2, -1, 0]])
+    results = []
+    for t, m in ((torch, theirs), (ag, ours)):
+        nn = t.nn
+        x, y = t.tensor(x0, requires_grad=True), t.tensor(y0)
+        h = m["prelu"](m["rms"](m["inorm"](x)))
+        flat, other = h.reshape(2, 12), y.reshape(2, 12)
+        sign = t.tensor([1.0, -1.0])
+        losses = [
+            nn.CosineEmbeddingLoss(margin=0.1)(flat, other, sign),
+            nn.MarginRankingLoss(margin=0.2)(flat[0], other[0], other[1].sign()),
+            nn.HingeEmbeddingLoss()(flat, other.sign()), nn.SoftMarginLoss()(flat, other.sign()),
+            nn.MultiLabelSoftMarginLoss()(flat, (other > 0).float()),
+            nn.MultiMarginLoss(p=2, margin=0.5)(flat, t.tensor([3, 7])),
+            nn.MultiLabelMarginLoss()(h[:, 0, :3], t.tensor(labels)),
+            nn.PoissonNLLLoss()(flat, other.abs()),
+            nn.GaussianNLLLoss()(flat, other, other.abs() + 0.1),
+            nn.TripletMarginLoss(margin=0.5, swap=True)(flat, other, other.flip(0)),
+            nn.CosineSimilarity()(flat, other).sum(), nn.PairwiseDistance(p=1.5)(flat, other).sum(),
+        ]  # fmt: skip
+        total = sum(losses[1:], losses[0])
+        grads = t.autograd.grad(total, [x, *m.parameters()])
+        results.append(([v.detach().numpy() for v in losses], [g.numpy() for g in grads],
+                        m["inorm"].running_mean.numpy(), m["inorm"].running_var.numpy()))
+    (l1, g1, rm1, rv1), (l2, g2, rm2, rv2) = results
+    for a, b in zip(l2, l1):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    for a, b in zip(g2, g1):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(rm2, rm1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rv2, rv1, rtol=1e-5, atol=1e-6)
+
+
+def test_random_masks_are_consistent_with_their_grads() -> None:
+    """Dropout, alpha dropout and rrelu in training cannot match torch's random numbers; each
+    result must be one of the values the mask allows, kept at the right rate, and its gradient
+    must use the same mask as its value."""
+    F = ag.nn.functional
+    ag.manual_seed(0)
+    x = ag.rand(40, 50, requires_grad=True) + 1  # positive: the mask is visible in the value
+    p = 0.3
+    for fn, scale in ((F.dropout, 1 / (1 - p)), (F.dropout1d, 1 / (1 - p))):
+        out = fn(x.unsqueeze(-1), p, True).squeeze(-1)
+        kept = (out != 0).float()
+        assert 0.6 < kept.mean().item() < 0.8
+        np.testing.assert_allclose(out.detach().numpy(), (x * kept * scale).detach().numpy(),
+                                   rtol=1e-6)  # fmt: skip
+        (g,) = ag.autograd.grad(out.sum(), x)
+        np.testing.assert_allclose(g.numpy(), (kept * scale).numpy(), rtol=1e-6)
+    out = F.alpha_dropout(x, p, True)
+    alpha = 1.7580993408473766
+    a = 1 / np.sqrt((alpha * alpha * p + 1) * (1 - p))
+    dropped = np.isclose(out.detach().numpy(), -alpha * a + alpha * a * p)
+    (g,) = ag.autograd.grad(out.sum(), x)
+    np.testing.assert_allclose(g.numpy(), np.where(dropped, 0.0, a), rtol=1e-6)
+    assert 0.2 < dropped.mean() < 0.4
+    neg = -x
+    out = F.rrelu(neg, 0.1, 0.3, training=True)
+    slopes = (out / neg).detach().numpy()
+    assert (slopes >= 0.1 - 1e-6).all() and (slopes <= 0.3 + 1e-6).all() and slopes.std() > 0.03
+    (g,) = ag.autograd.grad(out.sum(), neg)
+    np.testing.assert_allclose(g.numpy(), slopes, rtol=1e-5)
+    assert F.dropout(x, 0.5, training=False) is x and F.rrelu(neg).grad_fn.name() == "RreluWithNoiseBackward0"
