@@ -366,9 +366,11 @@ def _svd(name: str, A: Array, full_matrices: bool) -> tuple[Array, Array, Array]
     if k == 0:
         real = jnp.real(A).dtype
         s = jnp.zeros(A.shape[:-2] + (0,), real)
-        mu, nv = (m, n) if full_matrices else (0, 0)
-        return (_eye_like(jnp.zeros(A.shape[:-2] + (mu, mu), A.dtype)), s,
-                _eye_like(jnp.zeros(A.shape[:-2] + (nv, nv), A.dtype)))  # fmt: skip
+        if not full_matrices:
+            return (jnp.zeros(A.shape[:-2] + (m, 0), A.dtype), s,
+                    jnp.zeros(A.shape[:-2] + (0, n), A.dtype))  # fmt: skip
+        return (_eye_like(jnp.zeros(A.shape[:-2] + (m, m), A.dtype)), s,
+                _eye_like(jnp.zeros(A.shape[:-2] + (n, n), A.dtype)))  # fmt: skip
     u, s, vh = jnp.linalg.svd(A, full_matrices=False)
     if full_matrices and m != n:
         # torch: svd_backward uses the first k columns of U and rows of Vh only; the rest
@@ -1174,3 +1176,23 @@ eig.impl.result_type = _returns("linalg_eig", "eigenvalues", "eigenvectors")  # 
 @op("eigvals", grad_fn="LinalgEigBackward0", namespaces=("linalg",), method=False)
 def eigvals(A: Array) -> Array:  # noqa: N803
     return _eig_checked("linalg.eigvals", A)[0]
+
+
+_SVD_NAMES = ("torch's V is a TransposeBackward0 view of the svd node's Vh; ours is one "
+              "multi-output node, so every output is named LinalgSvdBackward0")
+
+
+@op("svd", grad_fn="LinalgSvdBackward0", multi_output=True,
+    opinfo=OpInfoTest(xfail={"grad_fn": _SVD_NAMES}))  # fmt: skip
+def svd(input: Array, some: bool = True, compute_uv: bool = True) -> Any:
+    if not compute_uv:
+        m, n = input.shape[-2:]
+        s = svdvals.impl(input)
+        batch = input.shape[:-2]
+        return (jnp.zeros(batch + (m, m), input.dtype), s,
+                jnp.zeros(batch + (n, n), input.dtype))  # fmt: skip
+    u, s, vh = _svd("linalg.svd", input, not some)
+    return u, s, _mH(vh)
+
+
+svd.impl.result_type = _returns("svd", "U", "S", "V")  # type: ignore[attr-defined]
