@@ -533,10 +533,17 @@ def _warn_complex_to_real() -> None:
 
 # --- dtype conversions ---------------------------------------------------------
 
+def _new_layout(memory_format: Any) -> bool:
+    """Values here have no strides (they are contiguous): only a channels-last layout asks
+    torch for a copy of a contiguous tensor."""
+    return str(memory_format) in ("torch.channels_last", "torch.channels_last_3d")
+
+
 def _cast_op(name: str, d: _dtype.dtype) -> None:
     def cast_wrapper(run: Any, input: Any, memory_format: Any = None) -> Any:
-        # torch: x.float() of a float tensor is x itself (Tensor.to without a copy).
-        if input.dtype is d:
+        # torch: x.float() of a float tensor is x itself (Tensor.to without a copy), unless
+        # it asks for another layout.
+        if input.dtype is d and not _new_layout(memory_format):
             return input
         if input.dtype.is_complex and not d.is_complex:
             _warn_complex_to_real()
@@ -559,11 +566,8 @@ for _name, _d in (("float", _dtype.float32), ("double", _dtype.float64),
 
 
 def _contiguous_wrapper(run: Any, input: Any, memory_format: Any = None) -> Any:
-    # torch: a contiguous tensor is returned itself; values here have no strides, so only a
-    # channels-last layout (a copy, CloneBackward0) makes a new tensor.
-    if str(memory_format) in ("torch.channels_last", "torch.channels_last_3d"):
-        return run(input)
-    return input
+    # torch: a contiguous tensor is returned itself (a copy, CloneBackward0, for another layout).
+    return run(input) if _new_layout(memory_format) else input
 
 
 @op("contiguous", grad_fn="CloneBackward0", saves=False, namespaces=())
@@ -877,15 +881,7 @@ def meshgrid(*tensors: Array, indexing: str | None = None) -> tuple[Array, ...]:
     if indexing not in (None, "ij", "xy"):
         raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
                            f"{indexing}")  # fmt: skip
-    flat = [t.reshape(-1) for t in tensors]
-    swap = indexing == "xy" and len(flat) >= 2
-    if swap:
-        flat[0], flat[1] = flat[1], flat[0]
-    grids = list(jnp.meshgrid(*flat, indexing="ij"))
-    if swap:
-        grids[0], grids[1] = grids[1], grids[0]
-        grids = [jnp.swapaxes(g, 0, 1) for g in grids]
-    return tuple(grids)
+    return tuple(jnp.meshgrid(*(t.reshape(-1) for t in tensors), indexing=indexing or "ij"))
 
 
 def _vector_check(t: Array) -> None:
