@@ -447,3 +447,82 @@ def polar(abs: Array, angle: Array) -> Array:
     magnitude = jnp.sign(a) * a
     a = jax.lax.stop_gradient(a) + (magnitude - jax.lax.stop_gradient(magnitude))
     return jax.lax.complex(a * jnp.cos(t), a * jnp.sin(t))
+
+
+# --- short-time Fourier transform ----------------------------------------------------------
+
+def _stft_name(input: Any, n_fft: int, hop_length: Any = None, win_length: Any = None,
+               window: Any = None, center: bool = True, pad_mode: str = "reflect",
+               normalized: bool = False, onesided: Any = None,
+               return_complex: Any = None) -> str:  # fmt: skip
+    # torch: the spectrum is transposed in place (frames last), squeezed for a 1-D signal,
+    # then viewed as real pairs when return_complex is False.
+    if return_complex is False:
+        return "ViewAsRealBackward0"
+    return "SqueezeBackward4" if input.ndim == 1 else "TransposeBackward1"
+
+
+@op("stft", grad_fn=_stft_name)
+def stft(input: Array, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
+         window: Array | None = None, center: bool = True, pad_mode: str = "reflect",
+         normalized: bool = False, onesided: bool | None = None,
+         return_complex: bool | None = None) -> Array:  # fmt: skip
+    complex_window = window is not None and jnp.iscomplexobj(window)
+    if return_complex is None and not (jnp.iscomplexobj(input) or complex_window):
+        raise RuntimeError(
+            "stft requires the return_complex parameter be given for real inputs, and will "
+            "further require that return_complex=True in a future PyTorch release.")
+    if not (jnp.issubdtype(input.dtype, jnp.floating)
+            or jnp.issubdtype(input.dtype, jnp.complexfloating)):  # fmt: skip
+        raise RuntimeError("stft: expected a tensor of floating point or complex values")
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"stft: expected a 1D or 2D tensor, but got {input.ndim}D tensor")
+    signal = input.reshape(1, -1) if input.ndim == 1 else input
+    if center:
+        # torch/functional.py: the signal padded by n_fft // 2 on both sides.
+        pad = n_fft // 2
+        mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+                "circular": "wrap"}[pad_mode]  # fmt: skip
+        if mode == "reflect" and pad >= signal.shape[1]:
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({pad}, {pad}) at dimension 1 of input "
+                f"{list(input.shape)}")
+        signal = jnp.pad(signal, [(0, 0), (pad, pad)], mode=mode)
+    hop = n_fft // 4 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+    length = signal.shape[1]
+    if n_fft <= 0 or n_fft > length:
+        raise RuntimeError(f"stft: expected 0 < n_fft < {length}, but got n_fft={n_fft}")
+    if hop <= 0:
+        raise RuntimeError(f"stft: expected hop_length > 0, but got hop_length={hop}")
+    if win <= 0 or win > n_fft:
+        raise RuntimeError(f"stft: expected 0 < win_length <= n_fft, but got win_length={win}")
+    if window is not None and (window.ndim != 1 or window.shape[0] != win):
+        raise RuntimeError(
+            f"stft: expected a 1D window tensor of size equal to win_length={win}, but got "
+            f"window with size {list(window.shape)}")
+    if win < n_fft:  # torch: the window centred in n_fft zeros
+        left = (n_fft - win) // 2
+        body = jnp.ones((win,), signal.dtype) if window is None else window
+        window = jnp.pad(body, [(left, n_fft - win - left)])
+    frames = 1 + (length - n_fft) // hop
+    index = (jnp.arange(frames) * hop)[:, None] + jnp.arange(n_fft)[None, :]
+    x = signal[:, index]  # (batch, frames, n_fft)
+    if window is not None:
+        x = x * window
+    norm = "ortho" if normalized else "backward"
+    if jnp.iscomplexobj(x):
+        if onesided:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        out = jnp.fft.fft(x, axis=-1, norm=norm)
+    elif onesided is None or onesided:
+        out = jnp.fft.rfft(x, axis=-1, norm=norm)
+    else:
+        out = jnp.fft.fft(x, axis=-1, norm=norm)
+    out = jnp.swapaxes(out, 1, 2)
+    if input.ndim == 1:
+        out = out[0]
+    if not return_complex:
+        return view_as_real.impl(out)
+    return out
