@@ -336,7 +336,7 @@ def _check_slice_shape(src: Array, slice_shape: tuple[int, ...]) -> None:
             f"{list(src.shape)}, slice size = {list(slice_shape)}")
 
 
-@op("select_scatter", grad_fn="SelectScatterBackward0")
+@op("select_scatter", grad_fn="SelectScatterBackward0", saves=False)
 def select_scatter(input: Array, src: Array, dim: int, index: int) -> Array:
     axis = _errors.wrap_dim(dim, input.ndim)
     size = input.shape[axis]
@@ -349,7 +349,7 @@ def select_scatter(input: Array, src: Array, dim: int, index: int) -> Array:
     return input.at[key].set(src.astype(input.dtype))
 
 
-@op("slice_scatter", grad_fn="SliceScatterBackward0")
+@op("slice_scatter", grad_fn="SliceScatterBackward0", saves=False)
 def slice_scatter(input: Array, src: Array, dim: int = 0, start: Any = None, end: Any = None,
                   step: int = 1) -> Array:  # fmt: skip
     axis = _errors.wrap_dim(dim, input.ndim)
@@ -360,7 +360,7 @@ def slice_scatter(input: Array, src: Array, dim: int = 0, start: Any = None, end
     return input.at[key].set(src.astype(input.dtype))
 
 
-@op("diagonal_scatter", grad_fn="DiagonalScatterBackward0")
+@op("diagonal_scatter", grad_fn="DiagonalScatterBackward0", saves=False)
 def diagonal_scatter(input: Array, src: Array, offset: int = 0, dim1: int = 0,
                      dim2: int = 1) -> Array:  # fmt: skip
     a1, a2 = _errors.wrap_dim(dim1, input.ndim), _errors.wrap_dim(dim2, input.ndim)
@@ -374,7 +374,7 @@ def diagonal_scatter(input: Array, src: Array, offset: int = 0, dim1: int = 0,
     return jnp.moveaxis(moved, (-2, -1), (a1, a2))
 
 
-@op("as_strided_scatter", grad_fn="AsStridedScatterBackward0")
+@op("as_strided_scatter", grad_fn="AsStridedScatterBackward0", saves=False)
 def as_strided_scatter(input: Array, src: Array, size: Any, stride: Any,
                        storage_offset: Any = None) -> Array:  # fmt: skip
     size, stride = tuple(size), tuple(stride)
@@ -845,7 +845,7 @@ def _diff_name(input: Any, n: int = 1, *args: Any, **kwargs: Any) -> str:
     return "torch::autograd::CopyBackwards" if n == 0 else "SubBackward0"
 
 
-@op("diff", grad_fn=_diff_name)
+@op("diff", grad_fn=_diff_name, saves=False)
 def diff(input: Array, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Array:
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
@@ -879,7 +879,7 @@ def _slice(x: Array, axis: int, start: int, stop: int | None = None) -> Array:
     return jax.lax.slice_in_dim(x, s[0], max(s[0], s[1]), axis=axis)
 
 
-@op("gradient", grad_fn="CatBackward0", multi_output=True, method=False)
+@op("gradient", grad_fn="CatBackward0", saves=False, multi_output=True, method=False)
 def gradient(input: Array, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> Any:
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
@@ -964,6 +964,11 @@ def _trapezoid_x(y: Array, x: Array, axis: int, name: str) -> Array:
     return _slice(x, axis, 1, n) - _slice(x, axis, 0, n - 1)
 
 
+def _x_given(y: Any, x: Any = None, *args: Any, **kwargs: Any) -> bool:
+    # torch's graph for sample points x multiplies by dx (saved); a dx number saves nothing
+    return hasattr(x, "shape")
+
+
 def _trapezoid_name(y: Any, x: Any = None, *args: Any, **kwargs: Any) -> str:
     return "DivBackward1" if hasattr(x, "shape") else "MulBackward1"
 
@@ -991,12 +996,12 @@ def _trapezoid(y: Array, x: Any, dx: Any, dim: int, name: str) -> Array:
     return (jnp.sum(yf, axis=axis) - ends * 0.5) * _dtype.cast(h, _dtype.from_np(yf.dtype))
 
 
-@op("trapezoid", grad_fn=_trapezoid_name, method=False)
+@op("trapezoid", grad_fn=_trapezoid_name, saves=_x_given, method=False)
 def trapezoid(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
     return _trapezoid(y, x, dx, dim, "trapezoid")
 
 
-@op("trapz", grad_fn=_trapezoid_name, method=False)
+@op("trapz", grad_fn=_trapezoid_name, saves=_x_given, method=False)
 def trapz(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
     return _trapezoid(y, x, dx, dim, "trapezoid")
 
@@ -1005,7 +1010,8 @@ def _cumulative_trapezoid_name(y: Any, x: Any = None, *args: Any, **kwargs: Any)
     return "DivBackward1" if hasattr(x, "shape") else "CumsumBackward0"
 
 
-@op("cumulative_trapezoid", grad_fn=_cumulative_trapezoid_name, method=False)
+@op("cumulative_trapezoid", grad_fn=_cumulative_trapezoid_name, saves=_x_given,
+    method=False)
 def cumulative_trapezoid(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
     name = "cumulative_trapezoid"
     if y.dtype == jnp.bool_:
@@ -1397,7 +1403,8 @@ def _repeat_interleave_name(input: Any, repeats: Any = None, *args: Any, **kwarg
     return "ViewBackward0" if isinstance(repeats, int) else "IndexSelectBackward0"
 
 
-@op("repeat_interleave", grad_fn=_repeat_interleave_name)
+@op("repeat_interleave", grad_fn=_repeat_interleave_name,
+    saves=lambda input, repeats=None, *args, **kwargs: not isinstance(repeats, int))
 def repeat_interleave(input: Array, repeats: Any = None, dim: Any = None, *,
                       output_size: Any = None) -> Array:  # fmt: skip
     """`repeats`: an int, or (from `prepare`) a `Static` of the repeats tensor's values."""
