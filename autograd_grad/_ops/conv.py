@@ -4,6 +4,7 @@ rules: no hand-written backward formulas."""
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -591,3 +592,548 @@ def local_response_norm(input: Array, size: int, alpha: float = 1e-4, beta: floa
     d = _dtype.to_float(_dtype.from_np(input.dtype)).np
     div = (div.astype(d) * jnp.asarray(alpha, d) + jnp.asarray(k, d)) ** jnp.asarray(beta, d)
     return input.astype(d) / div
+
+
+# --- interpolation ----------------------------------------------------------------------------
+
+_LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+
+
+def _interp_plan(shape: tuple[int, ...], size: Any, scale_factor: Any, mode: str,
+                 align_corners: Any, recompute_scale_factor: Any,
+                 antialias: bool) -> tuple[str, tuple[int, ...], Any, bool]:  # fmt: skip
+    """`nn.functional.interpolate`'s checks and choices (torch/nn/functional.py, in its order):
+    the kernel, the output size, the scales the kernel sees (None: from the sizes), and
+    align_corners."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")  # fmt: skip
+    elif align_corners is None:
+        align_corners = False
+    dim = len(shape) - 2
+    spatial = list(shape[2:])
+    scales = None
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {spatial} and output size of {size}. "
+                    "Please provide input tensor in (N, C, d1, d2, ...,dK) format and output "
+                    "size in (o1, o2, ...,oK) format.")  # fmt: skip
+            out: Any = [int(s) for s in size]
+        else:
+            out = [int(size)] * dim
+    elif scale_factor is not None:
+        out = None
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(
+                    "Input and scale_factor must have the same number of spatial dimensions, but "
+                    f"got input with spatial dimensions of {spatial} and scale_factor of shape "
+                    f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+                    "format and scale_factor in (s1, s2, ...,sK) format.")  # fmt: skip
+            scales = [float(s) for s in scale_factor]
+        else:
+            scales = [float(scale_factor)] * dim
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and out is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor:
+        out = [int(s * f) for s, f in zip(spatial, scales)]
+        scales = None
+    if antialias and not (mode in ("bilinear", "bicubic") and len(shape) == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
+                         "and requires a 4-D tensor as input")  # fmt: skip
+    if mode not in _MODES or dim not in (1, 2, 3):
+        raise NotImplementedError(
+            "Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+            f"{len(shape)}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
+            f"lanczos | area | nearest-exact (got {mode})")  # fmt: skip
+    if mode in ("linear", "bilinear", "trilinear") and mode != _LINEAR[dim]:
+        need = {"linear": 3, "bilinear": 4, "trilinear": 5}[mode]
+        raise NotImplementedError(f"Got {len(shape)}D input, but {mode} mode needs {need}D input")
+    if mode == "bicubic" and dim != 2:
+        raise NotImplementedError(
+            "Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+            f"{len(shape)}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
+            f"lanczos | area | nearest-exact (got {mode})")  # fmt: skip
+    if out is None:  # torch: compute_output_size, floor(size * scale) in double
+        out = [int(s * f) for s, f in zip(spatial, scales)]
+    kind = "linear" if mode in _LINEAR.values() else mode
+    if antialias:
+        kind = "linear-aa" if mode == "bilinear" else "cubic-aa"
+    elif mode == "bicubic":
+        kind = "cubic"
+    return kind, tuple(out), scales, bool(align_corners)
+
+
+def _interp_name(kind: str, n: int, out: tuple[int, ...]) -> str:
+    if kind == "area":
+        if n == 1:
+            return "SqueezeBackward1"
+        return "MeanBackward1" if all(o == 1 for o in out) else f"AdaptiveAvgPool{n}DBackward0"
+    return {"nearest": f"UpsampleNearest{n}DBackward0",
+            "nearest-exact": f"UpsampleNearestExact{n}DBackward0",
+            "linear": {1: "UpsampleLinear1DBackward0", 2: "UpsampleBilinear2DBackward0",
+                       3: "UpsampleTrilinear3DBackward0"}[n],
+            "cubic": "UpsampleBicubic2DBackward0", "linear-aa": "UpsampleBilinear2DAaBackward0",
+            "cubic-aa": "UpsampleBicubic2DAaBackward0"}[kind]  # fmt: skip
+
+
+def _scale(t: Any, size: int, out: int, align_corners: bool, scale: float | None) -> Any:
+    """torch's area_pixel_compute_scale in the kernel's precision `t` (UpSample.h)."""
+    if align_corners:
+        return t(size - 1) / t(out - 1) if out > 1 else t(0)
+    if scale is not None and scale > 0:
+        return t(1.0 / scale)
+    return t(size) / t(out)
+
+
+def _cubic1(x: Any, a: float) -> Any:
+    return ((a + 2) * x - (a + 3)) * x * x + 1
+
+
+def _cubic2(x: Any, a: float) -> Any:
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+
+def _interp_weights(kind: str, size: int, out: int, align_corners: bool, scale: float | None,
+                    t: Any) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+    """One spatial dim's source indices (out, K) and weights (out, K) in precision `t`, as
+    torch's CPU kernels compute them (UpSample.h, UpSampleKernel.cpp); None: a plain copy."""
+    d = np.arange(out)
+    if kind in ("nearest", "nearest-exact"):
+        f = _scale(np.float32, size, out, False, scale)
+        if kind == "nearest-exact":
+            src = np.floor(((d + 0.5) * np.float64(f)).astype(np.float32))
+        elif out == size:
+            src = d
+        elif out == 2 * size:
+            src = d >> 1
+        else:
+            src = np.floor(d.astype(np.float32) * f)
+        return np.minimum(src.astype(np.int64), size - 1)[:, None], None
+    s = _scale(t, size, out, align_corners, scale)
+    if kind == "linear":
+        if out == size:
+            return d[:, None], None
+        real = s * d.astype(t) if align_corners else np.maximum(
+            s * (d.astype(t) + t(0.5)) - t(0.5), t(0))  # fmt: skip
+        i0 = np.minimum(np.floor(real).astype(np.int64), size - 1)
+        l1 = np.clip(real - i0.astype(t), t(0), t(1)).astype(t)
+        i1 = i0 + (i0 < size - 1)
+        return np.stack([i0, i1], 1), np.stack([t(1) - l1, l1], 1)
+    if kind == "cubic":
+        real = s * d.astype(t) if align_corners else s * (d.astype(t) + t(0.5)) - t(0.5)
+        i0 = np.minimum(np.floor(real).astype(np.int64), size - 1)
+        x = np.clip(real - i0.astype(t), t(0), t(1)).astype(t)
+        a = -0.75
+        w = np.stack([_cubic2(x + t(1), a), _cubic1(x, a), _cubic1(t(1) - x, a),
+                      _cubic2(t(2) - x, a)], 1).astype(t)  # fmt: skip
+        index = np.clip(i0[:, None] - 1 + np.arange(4)[None, :], 0, size - 1)
+        return index, w
+    return _filter_weights(kind == "cubic-aa", size, out, s, True, 0.0, t)
+
+
+def _filter_weights(cubic: bool, size: int, out: int, s: Any, antialias: bool, delta: float,
+                    t: Any) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """torch's filter weights (HelperInterpBase::_compute_indices_min_size_weights_aa): a
+    triangle or cubic filter (a = -0.5 antialiased, as PIL; -0.75 otherwise) of support
+    interp_size / 2, widened by the scale when antialiasing a shrink; normalised to sum 1.
+    `delta` is 0.5 for torch's uint8 kernels with align_corners."""
+    interp = 4 if cubic else 2
+    a = -0.5 if antialias else -0.75
+    support = t(interp * 0.5) * s if s >= 1 and antialias else t(interp * 0.5)
+    k = int(math.ceil(support)) * 2 + 1
+    invscale = t(1.0) / s if s >= 1 and antialias else t(1.0)
+    index = np.zeros((out, k), np.int64)
+    weights = np.zeros((out, k), t)
+    for i in range(out):
+        center = s * t(i + 0.5 - delta)
+        lo = max(int(center - support + t(0.5 + delta)), 0)
+        n = min(max(min(int(center + support + t(0.5 + delta)), size) - lo, 0), k)
+        x = np.abs((np.arange(n) + lo - center + t(0.5 - delta)).astype(t) * invscale).astype(t)
+        if cubic:
+            w = np.where(x < 1, _cubic1(x, a), np.where(x < 2, _cubic2(x, a), 0)).astype(t)
+        else:
+            w = np.where(x < 1, t(1) - x, t(0)).astype(t)
+        total = w.sum(dtype=t)
+        if total != 0:
+            w = (w / total).astype(t)
+        index[i, :n] = lo + np.arange(n)
+        weights[i, :n] = w
+    return index, weights
+
+
+def _resample_uint8(x: Array, kind: str, out: tuple[int, ...], scales: Any,
+                    align_corners: bool) -> Array:  # fmt: skip
+    """torch's uint8 bilinear/bicubic (UpSampleKernel.cpp, PIL's algorithm): filter weights
+    in int16 fixed point, the last dim first, each pass rounded back to uint8."""
+    antialias = kind.endswith("-aa")
+    cubic = kind.startswith("cubic")
+    delta = 0.5 if align_corners and not antialias else 0.0
+    y = x.astype(np.int64)
+    for i in reversed(range(x.ndim - 2)):
+        axis = 2 + i
+        size = x.shape[axis]
+        if size == out[i]:
+            continue
+        s = _scale(np.float64, size, out[i], align_corners, None if scales is None else scales[i])
+        index, w = _filter_weights(cubic, size, out[i], s, antialias, delta, np.float64)
+        w_max = w.max()
+        precision = 0
+        while precision < 22 and int(0.5 + w_max * (1 << (precision + 1))) < (1 << 15):
+            precision += 1
+        fixed = np.where(w < 0, np.trunc(-0.5 + w * (1 << precision)),
+                         np.trunc(0.5 + w * (1 << precision))).astype(np.int64)  # fmt: skip
+        taken = jnp.take(y, jnp.asarray(index), axis=axis)
+        f = fixed.reshape(fixed.shape + (1,) * (x.ndim - 1 - axis))
+        total = (taken * jnp.asarray(f)).sum(axis + 1) + (1 << (precision - 1))
+        y = jnp.clip(total >> precision, 0, 255)
+    return y.astype(x.dtype)
+
+
+def _resample(x: Array, kind: str, out: tuple[int, ...], scales: Any,
+              align_corners: bool) -> Array:  # fmt: skip
+    """Separable resampling: each spatial dim in turn, out[o] = sum_k w[o, k] x[index[o, k]]
+    (a gather: its transpose is torch's backward, a scatter-add of the weighted grads)."""
+    n = x.ndim - 2
+    floating = jnp.issubdtype(x.dtype, jnp.inexact)
+    t = np.float64 if x.dtype == np.float64 else np.float32
+    if not floating and not kind.startswith("nearest"):
+        if kind == "linear" and n != 2:
+            raise NotImplementedError(
+                "\"compute_indices_weights_linear\" not implemented for "
+                f"'{_dtype.legacy_name(_dtype.from_np(x.dtype))}'")  # fmt: skip
+        return _resample_uint8(x, kind, out, scales, align_corners)
+    y = x
+    for i in range(n):
+        axis = 2 + i
+        size = x.shape[axis]
+        if size <= 0 or out[i] <= 0:
+            raise RuntimeError(
+                "Input and output sizes should be greater than 0, but got input "
+                f"({', '.join(f'{c}: {s}' for c, s in zip('DHW'[3 - n:], x.shape[2:]))}) and "
+                f"output ({', '.join(f'{c}: {s}' for c, s in zip('DHW'[3 - n:], out))})")  # fmt: skip
+        scale = None if scales is None else scales[i]
+        index, weights = _interp_weights(kind, size, out[i], align_corners, scale, t)
+        if weights is None:
+            y = jnp.take(y, jnp.asarray(index[:, 0]), axis=axis)
+            continue
+        taken = jnp.take(y, jnp.asarray(index), axis=axis)  # (..., out, K, ...)
+        w = weights.reshape(weights.shape + (1,) * (n - 1 - i))
+        y = (taken * jnp.asarray(w, y.dtype)).sum(axis + 1)
+    return y
+
+
+def _interp_args(size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 align_corners: Any = None, recompute_scale_factor: Any = None,
+                 antialias: bool = False) -> tuple[Any, ...]:  # fmt: skip
+    return size, scale_factor, mode, align_corners, recompute_scale_factor, antialias
+
+
+def _interpolate_name(input: Any, *args: Any, **kwargs: Any) -> str:
+    kind, out, _, _ = _interp_plan(tuple(input.shape), *_interp_args(*args, **kwargs))
+    return _interp_name(kind, input.ndim - 2, out)
+
+
+@op("interpolate", grad_fn=_interpolate_name, namespaces=F, method=False,
+    opinfo=OpInfoTest(xfail={"nn.functional.interpolate.bicubic/forward:uint8": (
+        "torch's uint8 bicubic kernel (not antialiased) rounds by a rule not reproduced here: "
+        "off by up to 14 at half the points; the float and antialiased uint8 kernels match")}))
+def interpolate(input: Array, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: Any = None, recompute_scale_factor: Any = None,
+                antialias: bool = False) -> Array:  # fmt: skip
+    """Same as `nn.functional.interpolate`: torch's index and weight rules per mode, as
+    gathers; "area" is adaptive average pooling."""
+    kind, out, scales, corners = _interp_plan(tuple(input.shape), size, scale_factor, mode,
+                                              align_corners, recompute_scale_factor, antialias)  # fmt: skip
+    if kind == "area":
+        return _adaptive_avg(input.ndim - 2, input, out)
+    return _resample(input, kind, out, scales, corners)
+
+
+def _upsample_name(mode: str) -> Any:
+    def name(input: Any, size: Any = None, scale_factor: Any = None) -> str:
+        corners = True if mode == "bilinear" else None
+        kind, out, _, _ = _interp_plan(tuple(input.shape), size, scale_factor, mode, corners,
+                                       None, False)  # fmt: skip
+        return _interp_name(kind, input.ndim - 2, out)
+
+    return name
+
+
+@op("upsample_nearest", grad_fn=_upsample_name("nearest"), namespaces=F, method=False)
+def upsample_nearest(input: Array, size: Any = None, scale_factor: Any = None) -> Array:
+    return interpolate.impl(input, size, scale_factor, mode="nearest")
+
+
+@op("upsample_bilinear", grad_fn=_upsample_name("bilinear"), namespaces=F, method=False)
+def upsample_bilinear(input: Array, size: Any = None, scale_factor: Any = None) -> Array:
+    return interpolate.impl(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _aa_name(input: Any, *args: Any, **kwargs: Any) -> str:
+    return "UpsampleBilinear2DAaBackward0"
+
+
+@op("_upsample_bilinear2d_aa", grad_fn=_aa_name, method=False)
+def _upsample_bilinear2d_aa(input: Array, output_size: Any, align_corners: bool,
+                            scale_factors: Any = None, scales_h: Any = None,
+                            scales_w: Any = None) -> Array:  # fmt: skip
+    if output_size is None:
+        output_size = [int(s * f) for s, f in zip(input.shape[2:], scale_factors)]
+        scales = list(scale_factors)
+    elif scale_factors is not None:
+        raise RuntimeError("Must specify exactly one of output_size and scale_factors")
+    else:
+        scales = None if scales_h is None and scales_w is None else [scales_h, scales_w]
+    if input.ndim != 4:
+        raise RuntimeError("It is expected input_size equals to 4, but got size "
+                           f"{input.ndim}")  # fmt: skip
+    return _resample(input, "linear-aa", tuple(output_size), scales, align_corners)
+
+
+# --- max_unpool -------------------------------------------------------------------------------
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _unpool_scatter(x: Array, indices: Array, size: int) -> Array:
+    """(N, C, L) values written at their flat indices into (N, C, size) zeros."""
+    n, c = x.shape[:2]
+    rows = jnp.arange(n)[:, None, None]
+    cols = jnp.arange(c)[None, :, None]
+    return jnp.zeros((n, c, size), x.dtype).at[rows, cols, indices].set(x)
+
+
+@_unpool_scatter.defjvp
+def _unpool_scatter_jvp(size: int, primals: Any, tangents: Any) -> tuple[Array, Array]:
+    # torch: max_unpool's backward gathers grad_output at the indices (derivatives.yaml
+    # "max_unpool2d"), so every position naming an output gets its gradient, even where
+    # several name the same one (a set keeps one); the tangent map is that gather's transpose.
+    x, indices = primals
+    dx = tangents[0]
+    n, c = x.shape[:2]
+    rows = jnp.arange(n)[:, None, None]
+    cols = jnp.arange(c)[None, :, None]
+    out = _unpool_scatter(x, indices, size)
+    return out, jnp.zeros((n, c, size), dx.dtype).at[rows, cols, indices].add(dx)
+
+
+def _max_unpool(n: int, input: Array, indices: Array, kernel_size: Any, stride: Any,
+                padding: Any, output_size: Any) -> Array:  # fmt: skip
+    kernel = _tuple(kernel_size, n, "kernel_size")
+    strides = kernel if stride is None else _tuple(stride, n, "stride")
+    pads = _tuple(padding, n, "padding")
+    default = [(input.shape[input.ndim - n + d] - 1) * strides[d] + kernel[d] - 2 * pads[d]
+               for d in range(n)]  # fmt: skip
+    if output_size is None:
+        out = default
+    else:
+        out = list(output_size)
+        if len(out) == n + 2:
+            out = out[2:]
+        if len(out) != n:
+            raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} "
+                             f"elements, but it has a length of '{len(out)}'")  # fmt: skip
+        for d in range(n):
+            low, high = default[d] - strides[d], default[d] + strides[d]
+            if not low < out[d] < high:
+                raise ValueError(f'invalid output_size "{list(output_size)}" (dim {d} must be '
+                                 f"between {low} and {high})")  # fmt: skip
+    if indices.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: "
+                           f"{_dtype.from_np(indices.dtype).name.capitalize()}")  # fmt: skip
+    if input.shape != indices.shape:
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")  # fmt: skip
+    unbatched = input.ndim == n + 1
+    x, idx = (input[None], indices[None]) if unbatched else (input, indices)
+    batch = x.shape[:2]
+    length = math.prod(x.shape[2:])
+    flat = _unpool_scatter(x.reshape(batch + (length,)), idx.reshape(batch + (length,)),
+                           math.prod(out))  # fmt: skip
+    result = flat.reshape(batch + tuple(out))
+    return result[0] if unbatched else result
+
+
+def _register_unpool(n: int) -> None:
+    def max_unpool(input: Array, indices: Array, kernel_size: Any, stride: Any = None,
+                   padding: Any = 0, output_size: Any = None) -> Array:  # fmt: skip
+        return _max_unpool(n, input, indices, kernel_size, stride, padding, output_size)
+
+    def name(input: Any, *args: Any, **kwargs: Any) -> str:
+        return "SqueezeBackward1" if n == 1 else f"MaxUnpool{n}DBackward0"
+
+    max_unpool.__name__ = f"max_unpool{n}d"
+    op(f"max_unpool{n}d", grad_fn=name, namespaces=F, method=False)(max_unpool)
+
+
+for _n in (1, 2, 3):
+    _register_unpool(_n)
+
+
+# --- grid sampling ----------------------------------------------------------------------------
+
+def _clip_coordinates(x: Array, size: int) -> Array:
+    # torch: clip_coordinates_set_grad, whose gradient is 0 at and beyond both bounds (a
+    # min/max pair would give 1/2 at the bounds).
+    return jnp.where(x <= 0, jnp.zeros((), x.dtype),
+                     jnp.where(x >= size - 1, jnp.asarray(size - 1, x.dtype), x))  # fmt: skip
+
+
+def _reflect_coordinates(x: Array, twice_low: int, twice_high: int) -> Array:
+    if twice_low == twice_high:
+        return jnp.zeros_like(x)
+    low = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    shifted = x - low
+    # torch: reflect_coordinates_set_grad takes the gradient +1 at the centre itself.
+    shifted = jnp.where(shifted < 0, -shifted, shifted)
+    extra = jnp.fmod(shifted, span)
+    flips = jnp.floor(shifted / span)
+    return jnp.where(jnp.fmod(flips, 2) == 0, extra + low, span - extra + low)
+
+
+def _source_coordinates(x: Array, size: int, padding_mode: int, align_corners: bool) -> Array:
+    """torch's compute_coordinates (GridSampler.h): border clips, reflection folds then clips."""
+    if padding_mode == 1:
+        x = _clip_coordinates(x, size)
+    elif padding_mode == 2:
+        if align_corners:
+            x = _reflect_coordinates(x, 0, 2 * (size - 1))
+        else:
+            x = _reflect_coordinates(x, -1, 2 * size - 1)
+        x = _clip_coordinates(x, size)
+    return x
+
+
+def _unnormalize(coord: Array, size: int, align_corners: bool) -> Array:
+    if align_corners:
+        return (coord + 1) / 2 * (size - 1)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _gather_points(x: Array, points: list[Array]) -> Array:
+    """x (N, C, *S) at integer points (one (N, *G) array per spatial dim, any values): (N, C,
+    *G), zero where a point lies outside."""
+    sizes = x.shape[2:]
+    inside = None
+    flat = None
+    for p, size in zip(points, sizes):
+        ok = (p >= 0) & (p < size)
+        inside = ok if inside is None else inside & ok
+        q = jnp.clip(p, 0, size - 1)
+        flat = q if flat is None else flat * size + q
+    assert flat is not None and inside is not None
+    n, c = x.shape[:2]
+    grid_shape = flat.shape[1:]
+    values = jnp.take_along_axis(x.reshape((n, c, math.prod(sizes))),
+                                 flat.reshape((n, 1, -1)).astype(np.int64), axis=2)  # fmt: skip
+    values = values.reshape((n, c) + grid_shape)
+    return jnp.where(inside[:, None], values, jnp.zeros((), x.dtype))
+
+
+def _grid_sample(input: Array, grid: Array, interpolation_mode: int, padding_mode: int,
+                 align_corners: bool) -> Array:  # fmt: skip
+    n = input.ndim - 2
+    d = _dtype.result_type(input, grid)
+    x, g = _dtype.cast(input, d), _dtype.cast(grid, d)
+    sizes = x.shape[2:]
+    # grid's last dim is (x, y[, z]): the last spatial dim first.
+    coords = [_unnormalize(g[..., n - 1 - i], sizes[i], align_corners) for i in range(n)]
+    if interpolation_mode == 2:  # bicubic: padding applies to each of the 4x4 taps
+        base = [jnp.floor(c) for c in coords]
+        frac = [c - b for c, b in zip(coords, base)]
+        out = None
+        weights = []
+        for t in frac:
+            a = -0.75
+            weights.append([_cubic2(t + 1, a), _cubic1(t, a), _cubic1(1 - t, a),
+                            _cubic2(2 - t, a)])  # fmt: skip
+        for taps in np.ndindex(*(4,) * n):
+            points = []
+            w = None
+            for i, k in enumerate(taps):
+                p = _source_coordinates(base[i] - 1 + k, sizes[i], padding_mode, align_corners)
+                points.append(p.astype(np.int64))
+                w = weights[i][k] if w is None else w * weights[i][k]
+            term = _gather_points(x, points) * w[:, None]
+            out = term if out is None else out + term
+        return out
+    coords = [_source_coordinates(c, s, padding_mode, align_corners)
+              for c, s in zip(coords, sizes)]  # fmt: skip
+    if interpolation_mode == 1:  # nearest: round half to even, as nearbyint
+        return _gather_points(x, [jnp.round(c).astype(np.int64) for c in coords])
+    low = [jnp.floor(c) for c in coords]
+    out = None
+    for corner in np.ndindex(*(2,) * n):
+        points = []
+        w = None
+        for i, bit in enumerate(corner):
+            # torch: the weight of a corner is the distance to the opposite corner
+            wi = coords[i] - low[i] if bit else low[i] + 1 - coords[i]
+            points.append((low[i] + bit).astype(np.int64))
+            w = wi if w is None else w * wi
+        term = _gather_points(x, points) * w[:, None]
+        out = term if out is None else out + term
+    return out
+
+
+def _check_grid(input: Array, grid: Array, n: int, interpolation_mode: int) -> None:
+    if input.ndim != n + 2 or grid.ndim != n + 2:
+        raise RuntimeError(f"grid_sampler(): expected {n + 2}D input and grid with same number "
+                           f"of dimensions, but got input with sizes {list(input.shape)} and "
+                           f"grid with sizes {list(grid.shape)}")  # fmt: skip
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")  # fmt: skip
+    if grid.shape[-1] != n:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {n} in last dimension, "
+                           f"but got grid with sizes {list(grid.shape)}")  # fmt: skip
+    if n == 3 and interpolation_mode == 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+
+
+@op("grid_sampler_2d", grad_fn="GridSampler2DBackward0", method=False)
+def grid_sampler_2d(input: Array, grid: Array, interpolation_mode: int, padding_mode: int,
+                    align_corners: bool) -> Array:  # fmt: skip
+    _check_grid(input, grid, 2, interpolation_mode)
+    return _grid_sample(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+@op("grid_sampler_3d", grad_fn="GridSampler3DBackward0", method=False)
+def grid_sampler_3d(input: Array, grid: Array, interpolation_mode: int, padding_mode: int,
+                    align_corners: bool) -> Array:  # fmt: skip
+    _check_grid(input, grid, 3, interpolation_mode)
+    return _grid_sample(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def _grid_sample_name(input: Any, *args: Any, **kwargs: Any) -> str:
+    return "GridSampler3DBackward0" if input.ndim == 5 else "GridSampler2DBackward0"
+
+
+@op("grid_sample", grad_fn=_grid_sample_name, namespaces=F, method=False)
+def grid_sample(input: Array, grid: Array, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: Any = None) -> Array:  # fmt: skip
+    """Same as `nn.functional.grid_sample`: torch's grid_sampler_2d/3d (GridSampler.h)."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")  # fmt: skip
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")  # fmt: skip
+    interpolation = {"bilinear": 0, "nearest": 1, "bicubic": 2}[mode]
+    padding = {"zeros": 0, "border": 1, "reflection": 2}[padding_mode]
+    n = input.ndim - 2
+    _check_grid(input, grid, n if n in (2, 3) else 2, interpolation)
+    return _grid_sample(input, grid, interpolation, padding, bool(align_corners))
