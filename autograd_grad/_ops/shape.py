@@ -687,7 +687,10 @@ def unflatten(input: Array, dim: int, sizes: Any) -> Array:
     if -1 not in sizes and math.prod(sizes) != n:
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size "
                            f"of dim {axis} ({n}) in the input tensor")  # fmt: skip
-    shape = infer_size(sizes, n)
+    try:
+        shape = infer_size(sizes, n)
+    except RuntimeError as e:
+        raise RuntimeError(f"unflatten got an unexpected error:\n{e}") from None
     return input.reshape(input.shape[:axis] + shape + input.shape[axis + 1:])
 
 
@@ -719,10 +722,10 @@ def rot90(input: Array, k: int = 1, dims: Any = (0, 1)) -> Array:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if input.ndim < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
-    if dims[0] == dims[1] or abs(dims[0] - dims[1]) == input.ndim:
+    axes = (_errors.wrap_dim(dims[0], input.ndim), _errors.wrap_dim(dims[1], input.ndim))
+    if axes[0] == axes[1]:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
                            f"dim1 = {dims[1]}")  # fmt: skip
-    axes = (_errors.wrap_dim(dims[0], input.ndim), _errors.wrap_dim(dims[1], input.ndim))
     return jnp.rot90(input, k, axes)
 
 
@@ -1018,12 +1021,21 @@ def tensor_split(input: Array, indices_or_sections: Any, dim: int = 0) -> tuple[
 tensor_split.impl.prepare = _tensor_split_prepare  # See Note [Value-dependent shapes]
 
 
+def _arg_type(x: Any) -> str:
+    return "Tensor" if hasattr(x, "shape") else type(x).__name__
+
+
 def _split_along(name: str, min_dims: int, axis_of: Any) -> None:
     def impl(input: Array, indices_or_sections: Any) -> tuple[Array, ...]:
         if input.ndim < min_dims:
             raise RuntimeError(
                 f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a "
                 f"tensor with {input.ndim} dimensions!")
+        if not isinstance(indices_or_sections, (int, list, tuple)):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                            f"{_arg_type(indices_or_sections)}), but expected one of:\n"
+                            " * (Tensor input, int sections)\n"
+                            " * (Tensor input, tuple of ints indices)")  # fmt: skip
         axis = axis_of(input.ndim)
         if isinstance(indices_or_sections, int):
             n = input.shape[axis]
