@@ -1251,3 +1251,77 @@ def scaled_dot_product_attention(query: Array, key: Array, value: Array,
     if dropout_p > 0:
         attn = _dropout(attn, dropout_p, dropout_key, feature=False, alpha=False)
     return jnp.matmul(attn, value)
+
+
+# --- linear_cross_entropy ---------------------------------------------------------------------
+
+_CHUNKED = "GeneratedBackwardFor_torch_nn__linear_cross_entropy_batch_chunked_defaultBackward"
+_CHUNKED_NONE = ("GeneratedBackwardFor_torch_nn__linear_cross_entropy_batch_chunked_"
+                 "no_reduction_defaultBackward")  # fmt: skip
+
+
+def _lce_chunked(linear_weight: Any, target: Any, reduction: str, label_smoothing: float,
+                 options: Any) -> bool:  # fmt: skip
+    # torch: the chunked custom ops run only for these arguments; otherwise `options` is ignored.
+    return (options is not None and linear_weight.ndim == 2 and label_smoothing == 0.0
+            and reduction in ("mean", "sum", "none") and str(target.dtype).endswith("int64"))  # fmt: skip
+
+
+def _lce_name(input: Any, linear_weight: Any, target: Any, *, linear_bias: Any = None,
+              weight: Any = None, reduction: str = "mean", ignore_index: Any = None,
+              label_smoothing: float = 0.0, options: Any = None) -> str:  # fmt: skip
+    if _lce_chunked(linear_weight, target, reduction, label_smoothing, options):
+        if input.ndim == 1:
+            return "SqueezeBackward1"
+        return _CHUNKED_NONE if reduction == "none" else _CHUNKED
+    if target.dtype.is_floating_point:
+        return "DivBackward1" if reduction == "mean" else "NegBackward0"
+    if label_smoothing > 0:
+        return "AddBackward0"
+    return _nll_node(input.ndim + linear_weight.ndim - 2, reduction)
+
+
+_LCE_GRADGRAD = ("torch's chunked linear_cross_entropy ops raise in double backward (\"div(): "
+                 "functions with out=... arguments don't support automatic differentiation\"); "
+                 "ours differentiates")
+
+
+@op("linear_cross_entropy", grad_fn=_lce_name, namespaces=F, method=False, opinfo=OpInfoTest(
+    xfail={f"nn.functional.linear_cross_entropy.{v}/gradgrad": _LCE_GRADGRAD
+           for v in ("chunked", "chunked_none")}))  # fmt: skip
+def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
+                         linear_bias: Array | None = None, weight: Array | None = None,
+                         reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0, options: Any = None) -> Array:  # fmt: skip
+    """cross_entropy(linear(input, linear_weight, linear_bias), target), the classes along
+    linear_weight's first dimension (torch's chunked evaluation gives the same values)."""
+    if input.ndim < 1 or input.ndim > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError("expected linear_weight with dimensionality at least 2, got "
+                           f"{linear_weight.ndim}")  # fmt: skip
+    num_batches, in_features = input.shape[:-1], input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(
+            "expected equal input and linear_weight last dimensions (in_features), got "
+            f"{input.shape[-1]} and {linear_weight.shape[-1]}, respectively")
+    num_classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (num_classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(num_classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")  # fmt: skip
+    if out_features and not num_batches:
+        raise RuntimeError(
+            f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} "
+            f"requires batched input, (N, {in_features}), got unbatched input with shape "
+            f"{tuple(input.shape)}")
+    logits_shape = (*num_batches, num_classes, *out_features)
+    if target.shape == logits_shape and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    w = linear_weight.reshape(-1, in_features)
+    logits = input @ w.T
+    if linear_bias is not None:
+        logits = logits + linear_bias.reshape(-1)
+    logits = logits.reshape(logits_shape)
+    return cross_entropy.impl(logits, target, weight, None,
+                              -100 if ignore_index is None else ignore_index, None, reduction,
+                              label_smoothing)  # fmt: skip
