@@ -754,11 +754,12 @@ def multinomial(input: Array, num_samples: int, replacement: bool = False, *,
 
 # In-place random fills: x.uniform_(), x.normal_()... (torch has no out-of-place form).
 
-def _fill(name: str, grad_fn: str) -> Any:
-    # op_db names them without the underscore; normal_ is the "normal" entry's in_place variant.
+def _fill(name: str, grad_fn: str | Callable[..., str], tested: bool = True) -> Any:
+    # op_db names them without the underscore; normal_ is the "normal" entry's in_place variant,
+    # and op_db's "bernoulli" is torch.bernoulli.
     entry = name.removesuffix("_")
     return op(name, grad_fn=grad_fn, saves=False, method=None, inplace=name, namespaces=(),
-              out=False, opinfo=None if entry == "normal" else OpInfoTest(name=entry))  # fmt: skip
+              out=False, opinfo=OpInfoTest(name=entry) if tested else None)  # fmt: skip
 
 
 @_fill("uniform_", "UniformBackward0")
@@ -771,7 +772,7 @@ def uniform_(self: Array, from_: float = 0.0, to: float = 1.0, *, key: Array) ->
     return jax.lax.stop_gradient(_uniform(_key(key), self.shape, d, from_, to))
 
 
-@_fill("normal_", "NormalBackward0")
+@_fill("normal_", "NormalBackward0", tested=False)
 @creation(operands=("self",), random=True)
 def normal_(self: Array, mean: float = 0.0, std: float = 1.0, *, key: Array) -> Array:
     if std < 0:
@@ -826,6 +827,23 @@ def log_normal_(self: Array, mean: float = 1.0, std: float = 2.0, *, key: Array)
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_c_number(std)}")
     d = _floating("log_normal_cpu", _dtype.from_np(self.dtype))
     return jax.lax.stop_gradient(jnp.exp(mean + std * _normal(_key(key), self.shape, d)))
+
+
+def _bernoulli_fill_name(self: Any, p: Any = 0.5, **_: Any) -> str:
+    # torch: derivatives.yaml bernoulli_.Tensor, then bernoulli_.float
+    return "BernoulliBackward2" if isinstance(p, _NUMBER) else "BernoulliBackward1"
+
+
+@_fill("bernoulli_", _bernoulli_fill_name, tested=False)
+@creation(operands=("self", "p"), random=True)
+def bernoulli_(self: Array, p: Any = 0.5, *, key: Array) -> Array:
+    """Ones with probability `p` (a number, or a tensor broadcast to self), in self's dtype."""
+    if isinstance(p, _NUMBER) and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_c_number(p)}")
+    d = _dtype.from_np(self.dtype)
+    compute = _dtype.float64 if d is _dtype.float64 else _dtype.float32
+    u = _uniform(_key(key), self.shape, compute)
+    return jax.lax.stop_gradient((u < jnp.broadcast_to(p, self.shape)).astype(d.np))
 
 
 # --- Python numbers and shape changes in place -----------------------------------------------------------------
