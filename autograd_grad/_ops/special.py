@@ -70,7 +70,8 @@ def _entr_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Arr
 
 @jax.custom_jvp
 def _erfcx(x: Array) -> Array:
-    return jsp.erfcx(x)
+    # jsp.erfcx loses float32 (0 near x = 9.3); float64 rounded back is torch's value.
+    return jsp.erfcx(x.astype(jnp.promote_types(x.dtype, jnp.float64))).astype(x.dtype)
 
 
 @_erfcx.defjvp
@@ -218,7 +219,8 @@ def xlog1py(input: Array, other: Array) -> Array:
 def _hurwitz(x: Array, q: Array) -> Array:
     """zeta(x, q) with torch's (Cephes') conventions. jsp.zeta loses accuracy for q < 0, so
     the terms below 1 are summed directly: zeta(x, q) = sum_k<m (q + k)^-x + zeta(x, q + m)."""
-    shift = jnp.where(q < 0, jnp.ceil(-q), jnp.zeros_like(q))
+    pole = (q <= 0) & (q == jnp.floor(q))  # also q = -inf
+    shift = jnp.where((q < 0) & ~pole, jnp.ceil(-q), jnp.zeros_like(q))
     steps = jnp.max(shift, initial=0.0)
 
     def body(state: tuple[Array, Array]) -> tuple[Array, Array]:
@@ -233,7 +235,10 @@ def _hurwitz(x: Array, q: Array) -> Array:
     out = head + jsp.zeta(x, q + shift)
     nan = jnp.full_like(out, jnp.nan)
     inf = jnp.full_like(out, jnp.inf)
-    pole = (q <= 0) & (q == jnp.floor(q))
+    # torch at x = inf: the first term, q^-inf, is inf below 1 and 1 at 1; above 1 its
+    # Euler-Maclaurin tail is inf * 0. q = inf is nan for every x.
+    at_inf = jnp.where(q < 1, inf, jnp.where(q == 1, jnp.ones_like(out), nan))
+    out = jnp.where(x == jnp.inf, at_inf, jnp.where(q == jnp.inf, nan, out))
     out = jnp.where((q <= 0) & (x != jnp.floor(x)), nan, out)
     out = jnp.where(pole, inf, out)
     out = jnp.where(x < 1, nan, out)
@@ -268,11 +273,22 @@ def _gamma_density(a: Array, x: Array) -> Array:
     return jnp.exp((a - 1) * jnp.log(x) - x - pointwise._lgamma(a))
 
 
+def _gamma_conventions(a: Array, x: Array, out: Array, lower: bool) -> Array:
+    # torch: calc_igamma / calc_igammac, tested in this order (jsp.gammainc differs at a = 0
+    # and for infinite a).
+    nan = jnp.full_like(out, jnp.nan)
+    zero, one = jnp.zeros_like(out), jnp.ones_like(out)
+    low, high = (zero, one) if lower else (one, zero)
+    out = jnp.where(jnp.isinf(x), high, out)
+    out = jnp.where(jnp.isinf(a), jnp.where(jnp.isinf(x), nan, low), out)
+    out = jnp.where(x == 0, low, out)
+    out = jnp.where(a == 0, jnp.where(x > 0, high, nan), out)
+    return jnp.where((x < 0) | (a < 0), nan, out)
+
+
 @jax.custom_jvp
 def _igamma(a: Array, x: Array) -> Array:
-    # torch: calc_igamma is 0 for an infinite a and finite x (jsp.gammainc: nan).
-    out = jsp.gammainc(a, x)
-    return jnp.where(jnp.isinf(a) & jnp.isfinite(x), jnp.zeros_like(out), out)
+    return _gamma_conventions(a, x, jsp.gammainc(a, x), lower=True)
 
 
 def _igamma_jvp(primals: tuple[Array, Array], tangents: tuple[Any, Any]) -> Any:
@@ -286,8 +302,7 @@ _igamma.defjvp(_igamma_jvp, symbolic_zeros=True)
 
 @jax.custom_jvp
 def _igammac(a: Array, x: Array) -> Array:
-    out = jsp.gammaincc(a, x)
-    return jnp.where(jnp.isinf(a) & jnp.isfinite(x), jnp.ones_like(out), out)
+    return _gamma_conventions(a, x, jsp.gammaincc(a, x), lower=False)
 
 
 def _igammac_jvp(primals: tuple[Array, Array], tangents: tuple[Any, Any]) -> Any:
