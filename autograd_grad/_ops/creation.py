@@ -846,6 +846,50 @@ def bernoulli_(self: Array, p: Any = 0.5, *, key: Array) -> Array:
     return jax.lax.stop_gradient((u < jnp.broadcast_to(p, self.shape)).astype(d.np))
 
 
+def _random_fill_name(self: Any, from_: Any = None, to: Any = None, **_: Any) -> str:
+    # torch: derivatives.yaml random_.from, random_.to, random_
+    if from_ is None:
+        return "RandomBackward2"
+    return "RandomBackward1" if to is None else "RandomBackward0"
+
+
+# random_()'s upper bound: floats' integers that are exact (2 ** digits), integers' maximum.
+_RANDOM_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+
+
+@_fill("random_", _random_fill_name, tested=False)
+@creation(operands=("self",), random=True)
+def random_(self: Array, from_: int | None = None, to: int | None = None, *,
+            key: Array) -> Array:  # fmt: skip
+    """Integers on [from, to): x.random_(to) from 0, x.random_() on [0, 2 ** digits] for
+    floating dtypes and [0, max] for integer ones."""
+    d = _dtype.from_np(self.dtype)
+    k = _key(key)
+    if from_ is None:
+        if d is _dtype.bool_:
+            return jax.random.bernoulli(k, 0.5, self.shape)
+        if d.name in _RANDOM_DIGITS:
+            values = jax.random.randint(k, self.shape, 0, 2 ** _RANDOM_DIGITS[d.name] + 1,
+                                        jnp.int64)  # fmt: skip
+        else:  # [0, max]: the top bits of 64 random bits
+            shift = 64 - (np.iinfo(d.np).bits - (1 if np.iinfo(d.np).min < 0 else 0))
+            values = jax.random.bits(k, self.shape, jnp.uint64) >> shift
+        return jax.lax.stop_gradient(values.astype(d.np))
+    low, high = (0, from_) if to is None else (from_, to)
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if not (d.is_floating_point or d.is_complex):
+        info = np.iinfo(d.np)
+        if high - 1 > info.max:
+            raise RuntimeError(f"to - 1 is out of bounds for {_C_TYPES.get(d.name, d.name)}")
+    return jax.lax.stop_gradient(_random_ints(key, self.shape, low, high, d))
+
+
+_C_TYPES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
+            "int64": "long"}  # fmt: skip
+
+
 # --- Python numbers and shape changes in place -----------------------------------------------------------------
 
 @op("resize_", grad_fn=None, method=None, inplace="resize_", namespaces=(), out=False,
