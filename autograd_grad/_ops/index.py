@@ -233,10 +233,11 @@ def index_copy(input: Array, dim: int, index: Array, source: Array) -> Array:
     for d in range(input.ndim):
         if d != axis and (src.ndim != input.ndim or src.shape[d] != input.shape[d]):
             have = src.shape[d] if d < src.ndim else 1
+            at = d - (d > axis)  # the dim's place in the slice
             raise RuntimeError(
                 "index_copy_(): Source/destination tensor must have same slice shapes. "
-                f"Destination slice shape: {input.shape[d]} at dimension {d} and source slice "
-                f"shape: {have} at dimension {d}.")
+                f"Destination slice shape: {input.shape[d]} at dimension {at} and source slice "
+                f"shape: {have} at dimension {at}.")
     if source.dtype != input.dtype:
         raise RuntimeError(
             "index_copy_(): self and source expected to have the same dtype, but got (self) "
@@ -276,7 +277,10 @@ def index_fill(input: Array, dim: int, index: Array, value: Any) -> Array:
             f"{value.ndim} dimension(s).")
     idx = _vector_index(index, "index_fill_", "Index has to be a vector/scalar")
     axis = _errors.wrap_dim(dim, input.ndim)
-    _check_index_bounds(idx, input.shape[axis] if input.ndim else 1, axis)
+    try:
+        _check_index_bounds(idx, input.shape[axis] if input.ndim else 1, axis)
+    except RuntimeError as e:  # torch: an IndexError here
+        raise IndexError(str(e)) from None
     fill = _dtype.cast(value, _dtype.from_np(input.dtype))
     return jnp.where(_index_mask(input.shape, axis, idx), fill, input)
 
@@ -309,7 +313,7 @@ def masked_select(input: Array, mask: Array, *, _positions: Any = None) -> Array
     """`_positions`: the broadcast mask's True positions (flat), from `prepare`."""
     if mask.dtype != jnp.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = _errors.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    shape = _errors.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
     if _positions is None:  # called directly on arrays
         _positions = Static(np.flatnonzero(_values_needed(jnp.broadcast_to(mask, shape),
                                                           "masked_select")))
@@ -319,7 +323,7 @@ def masked_select(input: Array, mask: Array, *, _positions: Any = None) -> Array
 
 def _masked_select_prepare(input: Any, mask: Any, **kwargs: Any) -> Any:
     if _is_tensor(mask) and _is_tensor(input) and mask.dtype.name == "bool":
-        shape = _errors.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+        shape = _errors.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
         kwargs["_positions"] = Static(np.flatnonzero(np.broadcast_to(_concrete(mask), shape)))
     return (input, mask), kwargs
 
@@ -524,9 +528,12 @@ def scatter_reduce(input: Array, dim: int, index: Array, src: Array, reduce: str
                 f"Expected index {list(index.shape)} to be no larger than self "
                 f"{list(input.shape)} apart from dimension {axis} and to be no larger size than "
                 f"src {list(src.shape)}")
-    _check_index_bounds(i, x.shape[axis], axis)
-    i = i.astype(jnp.int64)
-    pos = _scatter_positions(jnp.where(i < 0, i + x.shape[axis], i), axis)
+    if not _errors.is_traced(i):  # torch: negative indices are out of bounds too
+        bad = (i < 0) | (i >= x.shape[axis])
+        if bool(jnp.any(bad)):
+            raise RuntimeError(f"index {int(i[bad].reshape(-1)[0])} is out of bounds for dimension "
+                               f"{axis} with size {x.shape[axis]}")  # fmt: skip
+    pos = _scatter_positions(i.astype(jnp.int64), axis)
     s = s[tuple(slice(0, n) for n in i.shape)]
     return _scatter_reduce_values(x, pos, s, reduce, include_self).reshape(input.shape)
 
@@ -593,7 +600,7 @@ def aminmax(input: Array, *, dim: Any = None, keepdim: bool = False) -> Any:
         return input, input
     if input.shape[axis] == 0:
         raise IndexError(
-            "aminmax(): Expected reduction dim " + str(axis) + " to have non-zero size.")
+            f"aminmax: Expected reduction dim {axis} to have non-zero size.")
     axes = axis
     return jnp.min(input, axis=axes, keepdims=keepdim), jnp.max(input, axis=axes, keepdims=keepdim)
 
@@ -606,9 +613,7 @@ def _std_var_mean(input: Array, dim: Any, unbiased: Any, keepdim: bool, correcti
     from .reduce import _var
 
     if not (jnp.issubdtype(input.dtype, jnp.inexact)):
-        raise RuntimeError(
-            f"{name}(): input tensor should be either floating point or complex, but got "
-            f"{_legacy(input)}")  # fmt: skip
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     variance = _var(input, dim, unbiased, keepdim, correction)
@@ -695,8 +700,8 @@ def _quantile(input: Array, q: Any, dim: Any, keepdim: bool, interpolation: str,
         raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(
-            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
-            f"Got {interpolation}")
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+            f"but got {interpolation}")
     if hasattr(q, "ndim"):
         if not _errors.is_traced(q) and q.size and bool(jnp.any((q < 0) | (q > 1))):
             raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
@@ -1035,7 +1040,7 @@ def renorm(input: Array, p: Any, dim: int, maxnorm: Any) -> Array:
     from .reduce import _vector_norm
 
     if maxnorm < 0:
-        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     axis = _errors.wrap_dim(dim, input.ndim)
@@ -1140,7 +1145,8 @@ def _histogramdd(x: Array, bins: Any, range: Any, weight: Any, density: bool,  #
             lo, hi = range[2 * d], range[2 * d + 1]
             if lo > hi:
                 raise RuntimeError(
-                    f"{name}(): max must be larger than min for dimension {d}")
+                    f"torch.histogramdd: min should not exceed max, but got min {lo:g} max "
+                    f"{hi:g} for dimension {d}")
         elif col.size:
             lo, hi = jnp.min(col), jnp.max(col)
         else:
@@ -1318,7 +1324,7 @@ def argwhere(input: Array) -> Array:
 @op("nonzero_static", grad_fn=None)
 def nonzero_static(input: Array, *, size: int, fill_value: int = -1) -> Array:
     if size < 0:
-        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got {size}")
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
     if input.ndim == 0:
         return jnp.zeros((size, 0), jnp.int64)
     found = jnp.nonzero(input, size=size, fill_value=fill_value)
@@ -1437,7 +1443,7 @@ def repeat_interleave(input: Array, repeats: Any = None, dim: Any = None, *,
         index = np.repeat(np.arange(size), counts).astype(np.int64)
         return jnp.take(x, _dtype.to_device(index), axis=axis)
     if repeats < 0:
-        raise RuntimeError("repeats can not be negative")
+        raise RuntimeError("Repeats must be non-negative")
     return jnp.repeat(x, repeats, axis=axis, total_repeat_length=size * repeats)
 
 
