@@ -1325,3 +1325,65 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *,
     return cross_entropy.impl(logits, target, weight, None,
                               -100 if ignore_index is None else ignore_index, None, reduction,
                               label_smoothing)  # fmt: skip
+
+
+# --- segment reductions -----------------------------------------------------------------------
+
+def _segment_reduce_1d(data: Array, lengths: Array, reduce: str, initial: Any) -> Array:
+    """One row: `data` (N, *rest) in segments of `lengths` (S,) along dim 0."""
+    s = lengths.shape[0]
+    ends = jnp.cumsum(lengths)
+    seg = jnp.searchsorted(ends, jnp.arange(data.shape[0]), side="right")
+    count = lengths.astype(data.dtype).reshape((s,) + (1,) * (data.ndim - 1))
+    empty = count == 0
+    if reduce in ("max", "min"):
+        pick = jax.ops.segment_max if reduce == "max" else jax.ops.segment_min
+        out = pick(jax.lax.stop_gradient(data), seg, num_segments=s)
+        if initial is not None:
+            bound = jnp.asarray(initial, data.dtype)
+            out = jnp.maximum(out, bound) if reduce == "max" else jnp.minimum(out, bound)
+        # torch: the gradient goes to the elements equal to the result, shared evenly.
+        hit = (data == out[seg]).astype(data.dtype)
+        ties = jax.ops.segment_sum(hit, seg, num_segments=s)
+        share = jax.ops.segment_sum(data * hit, seg, num_segments=s) / jnp.where(ties > 0, ties, 1)
+        return jnp.where(ties > 0, share, out)
+    if reduce == "prod":
+        # A dense (S, N) product: JAX's scatter-multiply has no gradient for repeated indices.
+        member = (seg[None, :] == jnp.arange(s)[:, None]).reshape((s, -1) + (1,) * (data.ndim - 1))
+        out = jnp.prod(jnp.where(member, data[None], jnp.ones((), data.dtype)), axis=1)
+        return out if initial is None else out * jnp.asarray(initial, data.dtype)
+    total = jax.ops.segment_sum(data, seg, num_segments=s)
+    if initial is not None:
+        total = total + jnp.asarray(initial, data.dtype)
+    if reduce == "sum":
+        return total
+    # mean: (sum + initial) / count; an empty segment is `initial` (nan without one)
+    fill = jnp.asarray(jnp.nan if initial is None else initial, data.dtype)
+    return jnp.where(empty, fill, total / jnp.where(empty, jnp.ones_like(count), count))
+
+
+@op("segment_reduce", grad_fn="SegmentReduceBackward0", method=False, aliases=("_segment_reduce",),
+    opinfo=OpInfoTest(name="_segment_reduce"))  # fmt: skip
+def segment_reduce(data: Array, reduce: str, *, lengths: Array | None = None,
+                   indices: Array | None = None, offsets: Array | None = None, axis: int = 0,
+                   unsafe: bool = False, initial: Any = None) -> Array:  # fmt: skip
+    if reduce not in ("max", "mean", "min", "sum", "prod"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, max, min or mean, got {reduce}")
+    if indices is not None:
+        raise RuntimeError("segment_reduce(): indices based reduction is not supported yet.")
+    if lengths is None and offsets is None:
+        raise RuntimeError("segment_reduce(): Either lengths or offsets must be defined")
+    axis = _errors.wrap_dim(axis, data.ndim)
+    if lengths is None:
+        lengths = offsets[..., 1:] - offsets[..., :-1]  # type: ignore[index]
+    if lengths.ndim - 1 != axis:
+        raise RuntimeError(f"Expected axis to be the last dimension of lengths but got {axis}.")
+    if not unsafe and not _errors.is_traced(lengths) and lengths.size and bool(
+            jnp.any(jnp.sum(lengths, axis=-1) != data.shape[axis])):  # fmt: skip
+        raise RuntimeError("Expected all rows of lengths along axis to sum to data.size(lengths.dim()-1) "
+                           "when !unsafe.")  # fmt: skip
+    lead = data.shape[:axis]
+    flat = data.reshape((-1,) + data.shape[axis:])
+    rows = lengths.reshape((-1, lengths.shape[-1]))
+    out = jax.vmap(lambda d, n: _segment_reduce_1d(d, n, reduce, initial))(flat, rows)
+    return out.reshape(lead + out.shape[1:])
