@@ -7,6 +7,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype, _errors
 from ._table import op
@@ -526,3 +527,123 @@ def stft(input: Array, n_fft: int, hop_length: int | None = None, win_length: in
     if not return_complex:
         return view_as_real.impl(out)
     return out
+
+
+def _istft_name(input: Any, n_fft: int, hop_length: Any = None, win_length: Any = None,
+                window: Any = None, center: bool = True, normalized: bool = False,
+                onesided: Any = None, length: Any = None,
+                return_complex: bool = False) -> str:  # fmt: skip
+    # torch: the overlap-added signal is divided by the window envelope, squeezed for one
+    # channel, and zero-padded at the end when `length` asks for more than there is.
+    hop = n_fft // 4 if hop_length is None else hop_length
+    frames = input.shape[-1] if input.ndim >= 2 else 0
+    full = n_fft + hop * (frames - 1)
+    start = n_fft // 2 if center else 0
+    if length is not None and start + length > full:
+        return "ConstantPadNdBackward0"
+    return "SqueezeBackward1" if input.ndim == 2 else "DivBackward0"
+
+
+def _istft_prefix(input: Array, n_fft: int, hop: int, win: int, window: Array | None,
+                  center: bool, normalized: bool, onesided: Any, length: Any,
+                  return_complex: bool) -> str:  # fmt: skip
+    # torch prints the call's arguments before each of istft's own errors.
+    kind = {"complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(
+        str(input.dtype), _dtype.legacy_name(_dtype.from_np(input.dtype)))  # fmt: skip
+    shape = ", ".join(map(str, input.shape))
+    shown = "None"
+    if window is not None:
+        legacy = _dtype.legacy_name(_dtype.from_np(window.dtype))
+        shown = f"torch.{legacy}Tensor{{[{', '.join(map(str, window.shape))}]}}"
+    return (f"istft(CPU{kind}Type[{shape}], n_fft={n_fft}, hop_length={hop}, win_length={win}, "
+            f"window={shown}, center={int(center)}, normalized={int(normalized)}, "
+            f"onesided={'None' if onesided is None else int(onesided)}, "
+            f"length={'None' if length is None else length}, "
+            f"return_complex={int(return_complex)}) ")  # fmt: skip
+
+
+@op("istft", grad_fn=_istft_name)
+def istft(input: Array, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
+          window: Array | None = None, center: bool = True, normalized: bool = False,
+          onesided: bool | None = None, length: int | None = None,
+          return_complex: bool = False) -> Array:  # fmt: skip
+    hop = n_fft // 4 if hop_length is None else hop_length
+    win = n_fft if win_length is None else win_length
+    if not jnp.iscomplexobj(input):
+        raise RuntimeError("istft requires a complex-valued input tensor matching the output "
+                           "from stft with return_complex=True.")  # fmt: skip
+    prefix = _istft_prefix(input, n_fft, hop, win, window, center, normalized, onesided, length,
+                           return_complex)  # fmt: skip
+    if input.size == 0:
+        raise RuntimeError(prefix + ": input tensor cannot be empty.")
+    if input.ndim < 2:  # torch reads the frequency size at dim -3 of view_as_real(input)
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-input.ndim - 1}, {input.ndim}], but got -3)")  # fmt: skip
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            prefix + f": expected a tensor with 3 or 4 dimensions, but got {input.ndim + 1}")
+    fft_size, frames = input.shape[-2], input.shape[-1]
+    side = (fft_size != n_fft) if onesided is None else onesided
+    if side and n_fft // 2 + 1 != fft_size:
+        raise RuntimeError(
+            prefix + ": expected the frequency dimension (3rd to the last) of the input tensor "
+            f"to match n_fft / 2 + 1 when onesided=True, but got {fft_size}")
+    if not side and n_fft != fft_size:
+        raise RuntimeError(
+            prefix + ": expected the frequency dimension (3rd to the last) of the input tensor "
+            f"to match n_fft when onesided=False, but got {fft_size}")
+    if not 0 < hop <= win:
+        raise RuntimeError(prefix + ": expected 0 < hop_length <= win_length")
+    if not 0 < win <= n_fft:
+        raise RuntimeError(prefix + ": expected 0 < win_length <= n_fft")
+    if window is not None and (window.ndim != 1 or window.shape[0] != win):
+        raise RuntimeError(
+            prefix + ": Invalid window shape. window has to be 1D and length of `win_length`")
+    real_dtype = jnp.real(input).dtype
+    w = jnp.ones((win,), real_dtype) if window is None else window
+    if win != n_fft:  # torch: the window centred in n_fft zeros
+        left = (n_fft - win) // 2
+        w = jnp.pad(w, [(left, n_fft - win - left)])
+    x = input[None] if input.ndim == 2 else input
+    x = jnp.swapaxes(x, 1, 2)  # (channel, frames, fft_size)
+    norm = "ortho" if normalized else "backward"
+    if return_complex:
+        if side:
+            raise RuntimeError("Cannot have onesided output if window or input is complex")
+        x = jnp.fft.ifft(x, axis=-1, norm=norm)
+    else:
+        if window is not None and jnp.iscomplexobj(window):
+            raise RuntimeError("Complex windows are incompatible with return_complex=False")
+        if not side:
+            x = x[..., : n_fft // 2 + 1]
+        x = jnp.fft.irfft(x, n=n_fft, axis=-1, norm=norm)
+    full = n_fft + hop * (frames - 1)
+    index = (jnp.arange(frames) * hop)[:, None] + jnp.arange(n_fft)[None, :]
+    y = jnp.zeros((x.shape[0], full), (x * w).dtype).at[:, index].add(x * w)
+    envelope = jnp.zeros((full,), (w * w).dtype).at[index].add(
+        jnp.broadcast_to(w * w, (frames, n_fft)))  # fmt: skip
+    start = n_fft // 2 if center else 0
+    if length is not None:
+        end = start + length
+    else:
+        end = full - n_fft // 2 if center else full
+    y = y[:, start:end]
+    envelope = envelope[start:end]
+    # torch: NOLA, the envelope must not vanish anywhere: a check of the window's values
+    # (without a window, of the sizes alone).
+    if window is None:
+        counts = np.zeros(full)
+        np.add.at(counts, np.asarray(index), 1.0)
+        low = bool(counts[start:end].size) and counts[start:end].min() < 1e-11
+    elif _errors.is_traced(window) or not envelope.size:
+        low = False
+    else:
+        low = bool(jnp.min(jnp.abs(envelope)) < 1e-11)
+    if low:
+        raise RuntimeError(prefix + "window overlap add min: 1\n[ CPUBoolType{} ]")
+    y = y / envelope
+    if input.ndim == 2:
+        y = y[0]
+    if end > full:
+        y = jnp.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, end - full)])
+    return y
