@@ -562,3 +562,18 @@ def dist(input: Array, other: Array, p: Any = 2) -> Array:
     _errors.broadcast_shapes(tuple(input.shape), tuple(other.shape))
     diff = (input - other).reshape(-1)
     return _pnorm(diff, p, 0, full_ties=False)
+
+
+@op("chain_matmul", grad_fn=lambda *matrices, out=None: "CloneBackward0" if len(matrices) == 1
+    else "ViewBackward0", method=False, opinfo=None)  # fmt: skip
+def chain_matmul(*matrices: Array) -> Array:
+    # torch: deprecated for linalg.multi_dot, which it calls for two or more matrices (torch
+    # warns once here; this does not).
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        if m.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
+    if len(matrices) == 1:
+        return jnp.array(matrices[0], copy=True)
+    return multi_dot.impl(list(matrices))
