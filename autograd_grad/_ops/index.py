@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype, _errors
-from ._table import NOT_IMPLEMENTED, OpInfoTest, op
-from .reduce import dims
+from ._table import NOT_IMPLEMENTED, op
+from .reduce import _RETURN_TYPES, dims
 from .shape import _check_index_bounds, _scatter_positions
 
 Array = jax.Array
@@ -38,7 +38,7 @@ class Static:
     """A host array as one static argument (hashable by value, a single pytree leaf), as
     `prepare` hooks pass the values an output shape depends on."""
 
-    __slots__ = ("array", "_key")
+    __slots__ = ("_key", "array")
 
     def __init__(self, array: Any) -> None:
         self.array = np.ascontiguousarray(array)
@@ -649,8 +649,6 @@ def nanmean(input: Array, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     return total / count.astype(total.dtype)
 
 
-_MODE = namedtuple("mode", ["values", "indices"])
-_MODE.__module__ = "torch.return_types"
 
 
 @op("mode", grad_fn="ModeBackward0", multi_output=True)
@@ -681,7 +679,7 @@ def mode(input: Array, dim: int = -1, keepdim: bool = False) -> Any:
     return values, index
 
 
-mode.impl.result_type = lambda values, indices: _MODE(values, indices)  # type: ignore[attr-defined]
+mode.impl.result_type = lambda values, indices: _RETURN_TYPES["mode"](values, indices)  # type: ignore[attr-defined]
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -1052,15 +1050,32 @@ def renorm(input: Array, p: Any, dim: int, maxnorm: Any) -> Array:
 
 # --- searching and counting ---------------------------------------------------------------------
 
+def _bisect(seq: Array, values: Array, right: bool) -> Array:
+    """torch's binary search (Bucketization.cpp cus_lower_bound / cus_upper_bound): the first
+    position whose boundary is >= (right: >) the value, with IEEE comparisons, so a NaN value
+    goes past every boundary and NaN boundaries count as smaller."""
+    n = seq.shape[-1]
+    lo = jnp.zeros(values.shape, jnp.int64)
+    hi = jnp.full(values.shape, n, jnp.int64)
+    for _ in range(max(n, 1).bit_length()):
+        active = lo < hi
+        mid = (lo + hi) // 2
+        mid_val = jnp.take(seq, jnp.clip(mid, 0, max(n - 1, 0)))
+        after = ~(mid_val > values) if right else ~(mid_val >= values)
+        lo = jnp.where(active & after, mid + 1, lo)
+        hi = jnp.where(active & ~after, mid, hi)
+    return lo
+
+
 def _search(sorted_sequence: Array, values: Array, right: bool, out_int32: bool) -> Array:
-    side = "right" if right else "left"
-    if sorted_sequence.ndim <= 1:
-        out = jnp.searchsorted(sorted_sequence.reshape(-1), values, side=side)
+    if sorted_sequence.shape[-1:] == (0,) or sorted_sequence.size == 0:
+        out = jnp.zeros(values.shape, jnp.int64)
+    elif sorted_sequence.ndim <= 1:
+        out = _bisect(sorted_sequence.reshape(-1), values, right)
     else:
         rows = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
         vals = values.reshape(rows.shape[0], -1)
-        out = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(rows, vals)
-        out = out.reshape(values.shape)
+        out = jax.vmap(lambda s, v: _bisect(s, v, right))(rows, vals).reshape(values.shape)
     return out.astype(jnp.int32 if out_int32 else jnp.int64)
 
 
@@ -1357,7 +1372,8 @@ def unique(input: Array, sorted: bool = True, return_inverse: bool = False,  # n
     values = _values_needed(input, "unique")
     # torch's CPU unique sorts whatever `sorted` says
     if dim is None:
-        u, inv, counts = np.unique(values.reshape(-1), return_inverse=True, return_counts=True)
+        u, inv, counts = np.unique(values.reshape(-1), return_inverse=True, return_counts=True,
+                                   equal_nan=False)  # torch: each NaN is its own value
         inv = inv.reshape(values.shape)
     else:
         axis = _errors.wrap_dim(dim, values.ndim)
