@@ -25,7 +25,7 @@ from . import _device, _dtype, _errors
 from ._dispatch import dispatch
 from ._dtype import dtype as Dtype
 from ._ops import OPS, OpDef
-from ._ops.creation import Creation, check_size
+from ._ops.creation import Creation
 from ._tensor import Tensor, warn_once
 
 _NUMBER = (bool, int, float, complex)
@@ -324,11 +324,18 @@ def _read_scalars(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
     return args, {k: read(k, v) for k, v in kwargs.items()}
 
 
+def _takes_sizes(opdef: OpDef) -> bool:
+    params = inspect.signature(opdef.impl).parameters
+    return "size" in params and params["size"].kind == inspect.Parameter.VAR_POSITIONAL
+
+
 def creation_arguments(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
                        kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any], Any]:  # fmt: skip
     """dispatch's arguments for a creation or random op, and what `creation_result` applies
     to its result (See Note [Creation ops] in _ops/creation.py)."""
     kwargs = dict(kwargs)
+    if "size" in kwargs and not args and _takes_sizes(opdef):  # torch.zeros(size=(2, 3))
+        args = (kwargs.pop("size"),)
     target = args[0] if spec.in_place else None
     leaf = (spec, kwargs.pop("requires_grad", False), kwargs.pop("device", None), target)
     for name in _FACTORY_KEYWORDS:
@@ -392,6 +399,7 @@ randn = _table_function("randn")
 randint = _table_function("randint")
 rand_like = _table_function("rand_like")
 randn_like = _table_function("randn_like")
+randperm = _table_function("randperm")
 
 
 # --- random: JAX PRNG keys behind torch's stateful generator ------------------
@@ -485,15 +493,6 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype: Dtype | None = None,
-             device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    """Same as `torch.randperm`."""
-    (count,) = check_size("randperm", (n,))
-    key = (generator or default_generator).next_key()
-    d = dtype or _dtype.int64
-    return _leaf(jax.random.permutation(key, count).astype(d.np), requires_grad)
-
-
 # --- devices: See Note [Devices] in _device.py --------------------------------
 
 def _placed(factory: Any) -> Any:
@@ -509,4 +508,3 @@ def _placed(factory: Any) -> Any:
 
 tensor = _placed(tensor)
 as_tensor = _placed(as_tensor)
-randperm = _placed(randperm)

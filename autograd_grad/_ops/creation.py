@@ -620,6 +620,14 @@ def randn_like(input: Array, *, dtype: Dtype | None = None, key: Array) -> Array
     return _normal(_key(key), input.shape, _floating("normal_kernel_cpu", _of(input, dtype)))
 
 
+@op("randperm", grad_fn=None, method=False, opinfo=None)
+@creation(random=True)
+def randperm(n: int, *, dtype: Dtype | None = None, key: Array) -> Array:
+    (count,) = check_size("randperm", (n,))
+    d = dtype or _dtype.int64
+    return jax.random.permutation(_key(key), count).astype(d.np)
+
+
 def _random_ints(key: Array, shape: tuple[int, ...], low: int, high: int, d: Dtype) -> Array:
     if low >= high:
         raise RuntimeError(
