@@ -605,7 +605,8 @@ def cond(A: Array, p: Any = None) -> Array:  # noqa: N803
     norm_a = _matrix_norm("linalg.cond", A, p, (-2, -1), False, None)
     norm_inv = _matrix_norm("linalg.cond", jnp.linalg.inv(A), p, (-2, -1), False, None)
     # torch: a singular input's condition number is inf (nan_to_num of the product)
-    return jnp.nan_to_num(norm_a * norm_inv, nan=_INF)
+    out = norm_a * norm_inv
+    return jnp.where(jnp.isnan(out), _INF, out)
 
 
 # --- pseudo-inverse, least squares, rank, powers ------------------------------------------
@@ -1049,7 +1050,7 @@ def _apply_reflectors(A: Array, tau: Array, C: Array) -> Array:
 
 
 @op("householder_product", grad_fn="LinalgHouseholderProductBackward0", namespaces=("linalg",),
-    method=False, aliases=("orgqr",))  # fmt: skip
+    method=False)  # fmt: skip
 def householder_product(A: Array, tau: Array) -> Array:  # noqa: N803
     name = "torch.linalg.householder_product"
     _check_matrix(name, A, "input")
@@ -1196,3 +1197,184 @@ def svd(input: Array, some: bool = True, compute_uv: bool = True) -> Any:
 
 
 svd.impl.result_type = _returns("svd", "U", "S", "V")  # type: ignore[attr-defined]
+
+
+# --- LDL (LAPACK sytf2/sytrs, lower, Bunch-Kaufman pivoting) ----------------------------------
+
+_BK_ALPHA = (1 + math.sqrt(17)) / 8
+
+
+def _cabs1(x: Array) -> Array:
+    return jnp.abs(jnp.real(x)) + jnp.abs(jnp.imag(x)) if jnp.iscomplexobj(x) else jnp.abs(x)
+
+
+def _swap_trailing(m: Array, k: int, i: Array, j: Array) -> Array:
+    """Swap rows and columns i and j (>= k) of the symmetric trailing block m[k:, k:]."""
+    n = m.shape[-1]
+    perm = jnp.arange(n)
+    perm = perm.at[i].set(j).at[j].set(i)
+    trail = m[k:, k:][perm[k:] - k][:, perm[k:] - k]
+    return m.at[k:, k:].set(trail)
+
+
+def _ldl_single(a: Array) -> tuple[Array, Array, Array]:
+    """One matrix: LAPACK sytf2's compact LD (upper triangle zeroed), ipiv and info."""
+    n = a.shape[-1]
+    tri = jnp.tril(a)
+    m = tri + jnp.swapaxes(jnp.tril(a, -1), -1, -2)  # symmetric (sytrf: no conjugate)
+    ipiv = jnp.zeros((n,), jnp.int32)
+    info = jnp.zeros((), jnp.int32)
+    skip = jnp.zeros((), bool)  # k is the second index of a 2x2 pivot
+    for k in range(n):
+        absakk = _cabs1(m[k, k])
+        if k < n - 1:
+            col = _cabs1(m[k + 1:, k])
+            imax = k + 1 + jnp.argmax(col)
+            colmax = jnp.max(col)
+        else:
+            imax, colmax = jnp.asarray(k), jnp.zeros((), absakk.dtype)
+        zero = ~(jnp.maximum(absakk, colmax) > 0)
+        row = jnp.where(jnp.arange(n) == imax, 0, _cabs1(m[imax]))
+        row = jnp.where(jnp.arange(n) >= k, row, 0)
+        rowmax = jnp.max(row)
+        no_swap = (absakk >= _BK_ALPHA * colmax) | (
+            absakk * rowmax >= _BK_ALPHA * colmax * colmax)  # fmt: skip
+        one_swap = _cabs1(m[imax, imax]) >= _BK_ALPHA * rowmax
+        two = ~zero & ~no_swap & ~one_swap if k < n - 1 else jnp.zeros((), bool)
+        kp = jnp.where(zero | no_swap, k, imax)
+        target = jnp.where(two, k + 1, k)
+        swapped = _swap_trailing(m, k, target, kp)
+        # 1x1 pivot
+        one = swapped
+        if k < n - 1:
+            d11 = 1 / jnp.where(zero, 1, swapped[k, k])
+            x = swapped[k + 1:, k]
+            upd = swapped[k + 1:, k + 1:] - d11 * x[:, None] * x[None, :]
+            one = one.at[k + 1:, k + 1:].set(upd).at[k + 1:, k].set(x * d11)
+            one = one.at[k, k + 1:].set(x * d11)
+        one = jnp.where(zero, m, one)
+        result = one
+        if k < n - 1:
+            twom = swapped
+            d21 = jnp.where(two, swapped[k + 1, k], 1)
+            if k < n - 2:
+                d11 = swapped[k + 1, k + 1] / d21
+                d22 = swapped[k, k] / d21
+                t = 1 / jnp.where(two, d11 * d22 - 1, 1)
+                d21t = t / d21
+                xk, xk1 = swapped[k + 2:, k], swapped[k + 2:, k + 1]
+                wk = d21t * (d11 * xk - xk1)
+                wkp1 = d21t * (d22 * xk1 - xk)
+                upd = swapped[k + 2:, k + 2:] - (xk[:, None] * wk[None, :]
+                                                 + xk1[:, None] * wkp1[None, :])  # fmt: skip
+                upd = jnp.tril(upd) + jnp.swapaxes(jnp.tril(upd, -1), -1, -2)
+                twom = (twom.at[k + 2:, k + 2:].set(upd).at[k + 2:, k].set(wk)
+                        .at[k + 2:, k + 1].set(wkp1).at[k, k + 2:].set(wk)
+                        .at[k + 1, k + 2:].set(wkp1))  # fmt: skip
+            result = jnp.where(two, twom, one)
+        m = jnp.where(skip, m, result)
+        piv_k = jnp.where(two, -(kp + 1), kp + 1).astype(jnp.int32)
+        ipiv = ipiv.at[k].set(jnp.where(skip, ipiv[k], piv_k))
+        if k < n - 1:
+            ipiv = ipiv.at[k + 1].set(jnp.where(~skip & two, piv_k, ipiv[k + 1]))
+        info = jnp.where(~skip & zero & (info == 0), k + 1, info)
+        skip = ~skip & two
+    return jnp.tril(m), ipiv, info
+
+
+def _ldl_factor(name: str, A: Array, hermitian: bool) -> tuple[Array, Array, Array]:  # noqa: N803
+    _check_square(name, A)
+    if hermitian and jnp.iscomplexobj(A):
+        raise NotImplementedError(f"{name}: hermitian=True for complex input is not implemented")
+    batch, n = A.shape[:-2], A.shape[-1]
+    if n == 0 or 0 in batch:
+        return (A, jnp.zeros(batch + (n,), jnp.int32), jnp.zeros(batch, jnp.int32))
+    flat = A.reshape((-1, n, n))
+    ld, piv, info = jax.vmap(_ldl_single)(flat)
+    return ld.reshape(A.shape), piv.reshape(batch + (n,)), info.reshape(batch)
+
+
+@op("ldl_factor", grad_fn=NOT_IMPLEMENTED, namespaces=("linalg",), method=False,
+    multi_output=True, no_derivative="linalg_ldl_factor_ex")  # fmt: skip
+def ldl_factor(A: Array, *, hermitian: bool = False) -> Any:  # noqa: N803
+    ld, piv, _ = _ldl_factor("torch.linalg.ldl_factor", A, hermitian)
+    return ld, piv
+
+
+ldl_factor.impl.result_type = _returns("linalg_ldl_factor", "LD", "pivots")  # type: ignore[attr-defined]
+
+
+@op("ldl_factor_ex", grad_fn=NOT_IMPLEMENTED, namespaces=("linalg",), method=False,
+    multi_output=True, no_derivative="linalg_ldl_factor_ex")  # fmt: skip
+def ldl_factor_ex(A: Array, *, hermitian: bool = False, check_errors: bool = False) -> Any:  # noqa: N803
+    return _ldl_factor("torch.linalg.ldl_factor_ex", A, hermitian)
+
+
+ldl_factor_ex.impl.result_type = _returns("linalg_ldl_factor_ex", "LD", "pivots", "info")  # type: ignore[attr-defined]
+
+
+def _ldl_solve_single(ld: Array, piv: Array, b: Array) -> Array:
+    n = ld.shape[-1]
+    piv = piv.astype(jnp.int32)
+    # block roles: 0 single, 1 first of a 2x2 pivot, 2 second
+    roles = []
+    prev_first = jnp.zeros((), bool)
+    for k in range(n):
+        first = ~prev_first & (piv[k] < 0)
+        roles.append(jnp.where(prev_first, 2, jnp.where(first, 1, 0)))
+        prev_first = first
+
+    def swap(x: Array, i: Any, j: Array) -> Array:
+        xi, xj = x[i], x[j]
+        return x.at[i].set(xj).at[j].set(xi)
+
+    for k in range(n):  # L D X = B
+        role = roles[k]
+        # single
+        s = swap(b, k, piv[k] - 1)
+        s = s.at[k + 1:].add(-ld[k + 1:, k, None] * s[k][None, :])
+        s = s.at[k].set(s[k] / ld[k, k])
+        if k < n - 1:
+            t = swap(b, k + 1, -piv[k] - 1)
+            t = t.at[k + 2:].add(-ld[k + 2:, k, None] * t[k][None, :]
+                                 - ld[k + 2:, k + 1, None] * t[k + 1][None, :])  # fmt: skip
+            akm1k = jnp.where(role == 1, ld[k + 1, k], 1)
+            akm1 = ld[k, k] / akm1k
+            ak = ld[k + 1, k + 1] / akm1k
+            denom = jnp.where(role == 1, akm1 * ak - 1, 1)
+            bkm1, bk = t[k] / akm1k, t[k + 1] / akm1k
+            t = t.at[k].set((ak * bkm1 - bk) / denom).at[k + 1].set((akm1 * bk - bkm1) / denom)
+        else:
+            t = b
+        b = jnp.where(role == 0, s, jnp.where(role == 1, t, b))
+    for k in reversed(range(n)):  # L^T X = B
+        role = roles[k]
+        s = b.at[k].add(-ld[k + 1:, k] @ b[k + 1:]) if k < n - 1 else b
+        single = swap(s, k, piv[k] - 1)
+        if k > 0:
+            second = s.at[k - 1].add(-ld[k + 1:, k - 1] @ b[k + 1:]) if k < n - 1 else s
+            second = swap(second, k, -piv[k] - 1)
+        else:
+            second = b
+        b = jnp.where(role == 0, single, jnp.where(role == 2, second, b))
+    return b
+
+
+@op("ldl_solve", grad_fn=NOT_IMPLEMENTED, namespaces=("linalg",), method=False,
+    no_derivative="linalg_ldl_solve")  # fmt: skip
+def ldl_solve(LD: Array, pivots: Array, B: Array, *, hermitian: bool = False) -> Array:  # noqa: N803
+    name = "torch.linalg.ldl_solve"
+    _check_square(name, LD, "LD")
+    _check_matrix(name, B, "B")
+    if hermitian and jnp.iscomplexobj(LD):
+        raise NotImplementedError(f"{name}: hermitian=True for complex input is not implemented")
+    LD, B = _broadcast_batch(LD, B)
+    n = LD.shape[-1]
+    batch = LD.shape[:-2]
+    if n == 0 or 0 in B.shape:
+        return jnp.zeros(B.shape, B.dtype)
+    pivots = jnp.broadcast_to(pivots, batch + (n,))
+    solve_one = jax.vmap(_ldl_solve_single)
+    out = solve_one(LD.reshape((-1, n, n)), pivots.reshape((-1, n)),
+                    B.reshape((-1,) + B.shape[-2:]))  # fmt: skip
+    return out.reshape(B.shape)
