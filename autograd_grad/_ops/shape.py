@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import warnings
 from typing import Any
 
@@ -654,6 +655,14 @@ def select(input: Array, dim: int, index: int) -> Array:
 
 def _dims(dims: Any) -> tuple[int, ...]:
     return (dims,) if isinstance(dims, int) else tuple(dims)
+
+
+def _select_prepare(input: Any, dim: int, index: Any) -> Any:
+    # torch reads a tensor index's value (select.int takes any __index__ object).
+    return (input, dim, operator.index(index)), {}
+
+
+select.impl.prepare = _select_prepare  # See Note [Value-dependent shapes]
 
 
 @op("movedim", grad_fn="PermuteBackward0", saves=False, aliases=("moveaxis",))
