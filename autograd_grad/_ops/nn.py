@@ -1387,3 +1387,36 @@ def segment_reduce(data: Array, reduce: str, *, lengths: Array | None = None,
     rows = lengths.reshape((-1, lengths.shape[-1]))
     out = jax.vmap(lambda d, n: _segment_reduce_1d(d, n, reduce, initial))(flat, rows)
     return out.reshape(lead + out.shape[1:])
+
+
+# --- embedding_bag ----------------------------------------------------------------------------
+
+@op("embedding_bag", grad_fn="EmbeddingBagBackward0", namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.embedding_bag"))  # fmt: skip
+def embedding_bag(input: Array, weight: Array, offsets: Array, mode: str,
+                  per_sample_weights: Array | None, include_last_offset: bool,
+                  padding_idx: int) -> Array:  # fmt: skip
+    """The bags' sums, means or maxima of `weight`'s rows: bag b holds input[offsets[b]:
+    offsets[b + 1]]; `padding_idx` entries count for nothing; an empty bag is zeros."""
+    _embedding_checks(input, weight)
+    n_bags = offsets.shape[0] - 1 if include_last_offset else offsets.shape[0]
+    bag = jnp.searchsorted(offsets, jnp.arange(input.shape[0]), side="right") - 1
+    if include_last_offset:
+        bag = jnp.where(jnp.arange(input.shape[0]) >= offsets[-1], n_bags, bag)
+    rows = weight[input]
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights[:, None]
+    valid = (input != padding_idx)[:, None]
+    zeros = jnp.zeros_like(rows)
+    count = jax.ops.segment_sum(valid.astype(weight.dtype), bag, num_segments=n_bags)
+    if mode == "max":
+        masked = jnp.where(valid, rows, jnp.asarray(-jnp.inf, rows.dtype))
+        top = jax.ops.segment_max(jax.lax.stop_gradient(masked), bag, num_segments=n_bags)
+        hit = (valid & (masked == top[jnp.clip(bag, 0, n_bags - 1)])).astype(rows.dtype)
+        ties = jax.ops.segment_sum(hit, bag, num_segments=n_bags)
+        share = jax.ops.segment_sum(rows * hit, bag, num_segments=n_bags)
+        return jnp.where(count > 0, share / jnp.where(ties > 0, ties, 1), 0)
+    total = jax.ops.segment_sum(jnp.where(valid, rows, zeros), bag, num_segments=n_bags)
+    if mode == "mean":
+        return total / jnp.where(count > 0, count, 1)
+    return total
