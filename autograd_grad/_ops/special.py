@@ -344,10 +344,31 @@ def gammaincc(input: Array, other: Array) -> Array:
     return igammac.impl(input, other)
 
 
-# torch.special.polygamma is torch.polygamma (pointwise.py): the same op in both namespaces.
-if "special" not in OPS["polygamma"].namespaces:
-    OPS["polygamma"] = dataclasses.replace(
-        OPS["polygamma"], namespaces=(*OPS["polygamma"].namespaces, "special"))
+# Note [torch.special aliases]: torch.special.polygamma, .erf, .logsumexp... are the torch
+# ops themselves (the same node names), registered in the modules imported before this one:
+# their entries gain the special namespace here. Those with other names there (expit, psi,
+# gammaln) are entries of their own, on the same implementations.
+_SAME_NAMES = ("polygamma", "digamma", "erf", "erfc", "erfinv", "exp2", "expm1", "i0", "log1p",
+               "logit", "sinc", "xlogy", "logsumexp", "softmax", "log_softmax")
+for _name in _SAME_NAMES:
+    if _name in OPS and "special" not in OPS[_name].namespaces:
+        OPS[_name] = dataclasses.replace(
+            OPS[_name], namespaces=(*OPS[_name].namespaces, "special"))
+
+
+def _renamed(name: str, target: str) -> None:
+    def impl(input: Array) -> Array:
+        return OPS[target].impl(input)
+
+    impl.__name__ = name
+    original = OPS[target]
+    op(name, grad_fn=original.grad_fn, saves=original.saves, promote=original.promote,
+       method=False, namespaces=_SPECIAL, opinfo=None)(impl)  # fmt: skip
+
+
+_renamed("expit", "sigmoid")
+_renamed("psi", "digamma")
+_renamed("gammaln", "lgamma")
 
 
 # --- mvlgamma ---------------------------------------------------------------------------------
