@@ -202,13 +202,22 @@ def _slogdet(name: str, A: Array) -> tuple[Array, Array]:
     return sign, logabsdet
 
 
-@op("slogdet", grad_fn="LinalgSlogdetBackward0", namespaces=("linalg",), method=False,
-    multi_output=True)  # fmt: skip
-def slogdet(A: Array) -> Any:
+@op("linalg_slogdet", grad_fn="LinalgSlogdetBackward0", namespaces=("linalg",),
+    aliases=("slogdet",), method=False, multi_output=True,
+    opinfo=OpInfoTest(name="linalg.slogdet"))  # fmt: skip
+def linalg_slogdet(A: Array) -> Any:  # noqa: N803
     return _slogdet("linalg.slogdet", A)
 
 
-slogdet.impl.result_type = _returns("linalg_slogdet", "sign", "logabsdet")  # type: ignore[attr-defined]
+linalg_slogdet.impl.result_type = _returns("linalg_slogdet", "sign", "logabsdet")  # type: ignore[attr-defined]
+
+
+@op("slogdet", grad_fn="LinalgSlogdetBackward0", multi_output=True, opinfo=None)
+def slogdet(input: Array) -> Any:
+    return _slogdet("linalg.slogdet", input)
+
+
+slogdet.impl.result_type = _returns("slogdet", "sign", "logabsdet")  # type: ignore[attr-defined]
 
 
 @op("logdet", grad_fn="WhereBackward0")
