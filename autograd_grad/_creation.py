@@ -307,15 +307,36 @@ def _scalar(x: Any) -> Any:
     return x.item() if isinstance(x, Tensor) and x.ndim == 0 else x
 
 
+_layouts: dict[str, tuple[tuple[str, ...], str | None]] = {}
+
+
+def _layout(opdef: OpDef) -> tuple[tuple[str, ...], str | None]:
+    """The implementation's positional parameter names and its *args name."""
+    found = _layouts.get(opdef.name)
+    if found is None:
+        params = inspect.signature(opdef.impl).parameters.values()
+        positional = tuple(p.name for p in params
+                           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))  # fmt: skip
+        var = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
+        found = _layouts[opdef.name] = (positional, var)
+    return found
+
+
+def _has_tensor(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return True
+    if isinstance(x, (tuple, list)):
+        return any(_has_tensor(a) for a in x)
+    return False
+
+
 def _read_scalars(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
                   kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:  # fmt: skip
     """The tensors among the arguments where torch takes a Scalar, as Python numbers."""
-    params = inspect.signature(opdef.impl).parameters.values()
-    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    var = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), None)
+    positional, var = _layout(opdef)
 
     def read(name: str | None, arg: Any) -> Any:
-        if name in spec.operands:
+        if name in spec.operands or not _has_tensor(arg):
             return arg
         return jax.tree_util.tree_map(_scalar, arg, is_leaf=lambda a: isinstance(a, Tensor))
 
@@ -324,17 +345,12 @@ def _read_scalars(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
     return args, {k: read(k, v) for k, v in kwargs.items()}
 
 
-def _takes_sizes(opdef: OpDef) -> bool:
-    params = inspect.signature(opdef.impl).parameters
-    return "size" in params and params["size"].kind == inspect.Parameter.VAR_POSITIONAL
-
-
 def creation_arguments(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
                        kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any], Any]:  # fmt: skip
     """dispatch's arguments for a creation or random op, and what `creation_result` applies
     to its result (See Note [Creation ops] in _ops/creation.py)."""
     kwargs = dict(kwargs)
-    if "size" in kwargs and not args and _takes_sizes(opdef):  # torch.zeros(size=(2, 3))
+    if "size" in kwargs and not args and _layout(opdef)[1] == "size":  # zeros(size=(2, 3))
         args = (kwargs.pop("size"),)
     target = args[0] if spec.in_place else None
     leaf = (spec, kwargs.pop("requires_grad", False), kwargs.pop("device", None), target)
@@ -342,8 +358,7 @@ def creation_arguments(opdef: OpDef, spec: Creation, args: tuple[Any, ...],
         kwargs.pop(name, None)
     if spec.refuses_grad and args and isinstance(args[0], Tensor) and args[0].requires_grad:
         raise RuntimeError(spec.refuses_grad)
-    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=lambda a: isinstance(a, Tensor))
-    if any(isinstance(a, Tensor) for a in leaves):
+    if _has_tensor(args) or _has_tensor(list(kwargs.values())):
         args, kwargs = _read_scalars(opdef, spec, args, kwargs)
     if spec.random:
         generator = kwargs.pop("generator", None)
