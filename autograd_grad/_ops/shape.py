@@ -529,7 +529,7 @@ def _sequence(tensors: tuple[Any, ...]) -> Any:
 def _warn_complex_to_real() -> None:
     from .._tensor import warn_once  # torch's TORCH_WARN_ONCE registry
 
-    warn_once(_errors.COMPLEX_TO_REAL, stacklevel=4)
+    warn_once(_errors.COMPLEX_TO_REAL, stacklevel=5)
 
 
 # --- dtype conversions ---------------------------------------------------------
