@@ -163,6 +163,10 @@ def _index_put(input: Array, indices: Any, values: Array, accumulate: bool) -> A
 
 @op("index_put", grad_fn="IndexPutBackward0", inplace="index_put_")
 def index_put(input: Array, indices: Any, values: Array, accumulate: bool = False) -> Array:
+    for i, t in enumerate(indices):
+        if t is None:  # torch's Python binding takes a list of Tensors only
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 1, but got NoneType")
     return _index_put(input, indices, values, accumulate)
 
 
