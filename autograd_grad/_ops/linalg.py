@@ -238,23 +238,22 @@ def _solve_ex(name: str, A: Array, B: Array, left: bool) -> tuple[Array, Array]:
     # torch: linalg_solve_is_vector_rhs
     vector = B.ndim == 1 or (A.ndim - 1 == B.ndim and B.shape == A.shape[:-1])
     b = B[..., None] if vector else B
-    if not left:
-        b = jnp.swapaxes(b, -1, -2) if not vector else b
     n = A.shape[-1]
-    if b.shape[-2] != n:
+    if (b.shape[-2] if left else b.shape[-1]) != n:
         eq = "AX = B" if left else "XA = B"
-        shown = b.shape[-2:] if left or vector else b.shape[-1:-3:-1]
         raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {eq} "
-                           f"({A.shape[-2]}x{A.shape[-1]} and {shown[0]}x{shown[1]})")  # fmt: skip
+                           f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")  # fmt: skip
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        b = jnp.swapaxes(b, -1, -2)
     batch = _errors.broadcast_shapes(A.shape[:-2], b.shape[:-2])
     a = jnp.broadcast_to(A if left else jnp.swapaxes(A, -1, -2), batch + A.shape[-2:])
     b = jnp.broadcast_to(b, batch + b.shape[-2:])
     info = _lu_info(lax.linalg.lu(lax.stop_gradient(a))[0]) if n else jnp.zeros(batch, jnp.int32)
     x = jnp.linalg.solve(a, b) if n else b
+    if not left:
+        x = jnp.swapaxes(x, -1, -2)
     if vector:
         x = x[..., 0]
-    elif not left:
-        x = jnp.swapaxes(x, -1, -2)
     return x, info
 
 
