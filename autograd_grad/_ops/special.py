@@ -1001,3 +1001,24 @@ _bessel("scaled_modified_bessel_k0", _scaled_modified_bessel_k0)
 _bessel("scaled_modified_bessel_k1", _scaled_modified_bessel_k1)
 _bessel("spherical_bessel_j0", _spherical_bessel_j0)
 _bessel("airy_ai", _airy_ai)
+
+
+# --- positive -----------------------------------------------------------------------------------
+
+@op("positive", grad_fn=None, saves=False, operators=("__pos__",))
+def positive(input: Array) -> Array:
+    if input.dtype == jnp.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def _positive(run: Any, input: Any) -> Any:
+    # torch returns the input Tensor itself (no node), after its check on bool tensors.
+    # See Note [Op wrappers] in _dispatch.py.
+    if not hasattr(input, "_value"):
+        raise TypeError(f"positive(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")  # fmt: skip
+    return run(input) if input.dtype is _dtype.bool_ else input
+
+
+positive.impl.wrapper = _positive  # type: ignore[attr-defined]
