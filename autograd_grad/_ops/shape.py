@@ -58,10 +58,40 @@ def reshape(input: Array, *shape: Any) -> Array:
     return jnp.reshape(input, infer_size(_size_args(shape), input.size))
 
 
+def _view_dtype(input: Array, d: _dtype.dtype) -> Array:
+    """x.view(dtype): the same bytes read as `d`; the last dim scales with the element size."""
+    src = _dtype.from_np(input.dtype)
+    if d is src:
+        return input
+    if d.is_complex or src.is_complex or _dtype.bool_ in (d, src):
+        raise NotImplementedError(f"view({d}) of a {src} tensor is not supported")
+    names = f"{_dtype.legacy_name(src)} as {_dtype.legacy_name(d)} (different element sizes)"
+    a, b = src.itemsize, d.itemsize
+    if a != b and input.ndim == 0:
+        raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+    if a == b:
+        return jax.lax.bitcast_convert_type(input, d.np)
+    if a > b:
+        out = jax.lax.bitcast_convert_type(input, d.np)
+        return out.reshape(input.shape[:-1] + (input.shape[-1] * (a // b),))
+    n, ratio = input.shape[-1], b // a
+    if n % ratio:
+        raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {names}, but got {n}")
+    return jax.lax.bitcast_convert_type(input.reshape(input.shape[:-1] + (n // ratio, ratio)), d.np)
+
+
+def _view_wrapper(run: Any, input: Any, *shape: Any) -> Any:
+    # torch: a view as another dtype is not differentiable (no grad_fn, no requires_grad).
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return run(input.detach(), *shape)
+    return run(input, *shape)
+
+
 @op("view", grad_fn="ViewBackward0", saves=False, namespaces=())
+@wrapper(_view_wrapper)
 def view(input: Array, *shape: Any) -> Array:
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-        raise NotImplementedError("view(dtype) is not supported")
+        return _view_dtype(input, shape[0])
     return jnp.reshape(input, infer_size(_size_args(shape), input.size))
 
 
@@ -1212,6 +1242,7 @@ def unsqueeze_copy(input: Array, dim: int) -> Array:
 
 
 @op("view_copy", grad_fn="ViewBackward0_copy", saves=False, method=False)
+@wrapper(_view_wrapper)
 def view_copy(input: Array, size: Any) -> Array:
     return view.impl(input, size)
 
