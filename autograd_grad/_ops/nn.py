@@ -1473,10 +1473,10 @@ def _ctc_name(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: 
     return "MeanBackward0" if reduction == "mean" else "SumBackward0"
 
 
-# atol: the float32 grads of the 50-step samples differ from torch's by up to 2.7e-5 (measured:
-# the recursions sum in different orders).
+# atol: torch's float32 grads of the 50-step samples are off from the float64 ones by up to
+# 1e-4 (measured: 9.7e-5; ours by 6.6e-6), so ours and torch's differ by up to 1.03e-4.
 @op("ctc_loss", grad_fn=_ctc_name, namespaces=F, method=False, opinfo=OpInfoTest(
-    atol=3e-5, xfail={"gradgrad": (
+    atol=2e-4, xfail={"gradgrad": (
         "torch's ctc_loss backward has no derivative (\"derivative for "
         "aten::_ctc_loss_backward is not implemented\"); ours differentiates")}))  # fmt: skip
 def ctc_loss(log_probs: Array, targets: Array, input_lengths: Any, target_lengths: Any,
