@@ -227,6 +227,17 @@ def _method(name: str) -> Callable[..., Any]:
     return call
 
 
+def _our_module(module: Any) -> Any:
+    """Our module of a torch module's class, with its settings (a parameter-free module)."""
+    cls = getattr(ag.nn, type(module).__name__)
+    ours = cls.__new__(cls)
+    ag.nn.Module.__init__(ours)
+    for key, value in vars(module).items():
+        if not key.startswith("_") and key != "training":
+            setattr(ours, key, value)
+    return ours
+
+
 class Pair:
     """One sample's arguments built twice, as fresh torch leaves and as our tensors."""
 
@@ -252,6 +263,8 @@ class Pair:
             return type(x)(self.value(v, ours) for v in x)
         if isinstance(x, dict):
             return {k: self.value(v, ours) for k, v in x.items()}
+        if isinstance(x, torch.nn.Module) and ours:  # a distance function given as a module
+            return _our_module(x)
         return x
 
     def _tensor(self, x: Any, ours: bool) -> Any:

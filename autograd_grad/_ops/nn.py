@@ -1510,3 +1510,17 @@ def ctc_loss(log_probs: Array, targets: Array, input_lengths: Any, target_length
     if reduction == "sum":
         return jnp.sum(loss)
     return loss if batched else loss[0]
+
+
+@_named
+@op("triplet_margin_with_distance_loss", grad_fn=_reduced_name("ClampMinBackward0"),
+    namespaces=(), method=False,
+    opinfo=OpInfoTest(name="nn.functional.triplet_margin_with_distance_loss"))  # fmt: skip
+def triplet_margin_with_distance_loss(dist_pos: Array, dist_neg: Array,
+                                      dist_swap: Array | None = None, margin: float = 1.0,
+                                      reduction: str = "mean") -> Array:  # fmt: skip
+    """The loss of F.triplet_margin_with_distance_loss from the distances its
+    distance_function gave (the swap distance too, with `swap`)."""
+    if dist_swap is not None:
+        dist_neg = jnp.minimum(dist_neg, dist_swap)
+    return _reduce(_clamp_min0(margin + dist_pos - dist_neg), reduction)

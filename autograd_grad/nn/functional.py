@@ -674,3 +674,24 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
             f"for mode='sum' (got mode='{mode}'). Please open a feature request on GitHub.")
     return _call("embedding_bag", input, weight, offsets, mode, per_sample_weights,
                  include_last_offset, padding_idx)  # fmt: skip
+
+
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
+                                      distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Any:  # fmt: skip
+    """Same as `torch.nn.functional.triplet_margin_with_distance_loss`."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function  # noqa: F821
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    dist_swap = distance(positive, negative) if swap else None
+    return _call("triplet_margin_with_distance_loss", dist_pos, dist_neg, dist_swap, margin,
+                 reduction=reduction)  # fmt: skip

@@ -1293,8 +1293,29 @@ TripletMarginLoss = _loss_n("TripletMarginLoss", F.triplet_margin_loss,
                             (("margin", 1.0), ("p", 2.0), ("eps", 1e-6), ("swap", False)),
                             inputs=3)  # fmt: skip
 
+
+
+class TripletMarginWithDistanceLoss(Module):
+    """Same as `torch.nn.TripletMarginWithDistanceLoss`."""
+
+    def __init__(self, *, distance_function: Callable[..., Tensor] | None = None,
+                 margin: float = 1.0, swap: bool = False, reduction: str = "mean") -> None:  # fmt: skip
+        super().__init__()
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than "
+                             f"0, got {margin} instead")  # fmt: skip
+        self.distance_function = distance_function if distance_function is not None else (
+            PairwiseDistance())  # fmt: skip
+        self.margin, self.swap, self.reduction = margin, swap, reduction
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
 __all__ += [
-    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "PReLU", "RReLU",
+    "TripletMarginWithDistanceLoss", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "PReLU", "RReLU",
     "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
     "CosineSimilarity", "PairwiseDistance", "CosineEmbeddingLoss", "MarginRankingLoss",
     "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
