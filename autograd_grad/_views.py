@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _errors
+from . import _dtype, _errors
 from ._core import is_grad_enabled, no_grad, set_grad_enabled
 
 if TYPE_CHECKING:
@@ -68,8 +68,9 @@ def track(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
     from ._tensor import Tensor
 
     src = args[0]
-    if any(isinstance(a, Tensor) for a in jax.tree_util.tree_leaves((args[1:], kwargs))):
-        return  # an index tensor: advanced indexing copies
+    if any(isinstance(a, (Tensor, _dtype.dtype))
+           for a in jax.tree_util.tree_leaves((args[1:], kwargs))):  # fmt: skip
+        return  # an index tensor (advanced indexing copies), or view(dtype): new bytes
     view = src._view
     if opdef.name in _RESHAPES and view is not None and any(
             s[0] not in _CONTIGUOUS for s in view.steps):  # fmt: skip
