@@ -502,7 +502,8 @@ def _pnorm(diff: Array, p: Any, axis: int, full_ties: bool) -> Array:
 
 
 def _cdist_mm(x1: Any, x2: Any, p: float, compute_mode: str | None) -> bool:
-    if p != 2:
+    # torch: an empty operand always takes _cdist_forward.
+    if p != 2 or math.prod(x1.shape) == 0 or math.prod(x2.shape) == 0:
         return False
     if compute_mode == "use_mm_for_euclid_dist":
         return True
