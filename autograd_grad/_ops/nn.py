@@ -1032,8 +1032,9 @@ def rrelu(input: Array, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training
         slope = (lower + (upper - lower) * u).astype(input.dtype)
     else:
         slope = jnp.asarray((lower + upper) / 2, input.dtype)
-    # torch: x for x >= 0, x * slope below (its backward uses the same noise, 1 at x >= 0).
-    return jnp.where(input >= 0, input, input * slope)
+    # torch: x above 0, x * slope at and below 0 (rrelu_with_noise's noise is the slope
+    # there and 1 above; in eval leaky_relu, whose backward also tests x > 0).
+    return jnp.where(input > 0, input, input * slope)
 
 
 def _embedding_checks(input: Array, weight: Array) -> None:
