@@ -513,6 +513,7 @@ _SCATTER_REDUCES = ("sum", "prod", "mean", "amax", "amin")
 @op("scatter_reduce", grad_fn="ScatterReduceBackward0", inplace="scatter_reduce_")
 def scatter_reduce(input: Array, dim: int, index: Array, src: Array, reduce: str, *,
                    include_self: bool = True) -> Array:  # fmt: skip
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch takes these too
     if reduce not in _SCATTER_REDUCES:
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
@@ -548,6 +549,9 @@ _INDEX_REDUCES = ("prod", "mean", "amax", "amin")
 @op("index_reduce", grad_fn="IndexReduceBackward0", inplace="index_reduce_")
 def index_reduce(input: Array, dim: int, index: Array, source: Array, reduce: str, *,
                  include_self: bool = True) -> Array:  # fmt: skip
+    from .._tensor import warn_once
+
+    warn_once("index_reduce() is in beta and the API may change at any time.", stacklevel=6)
     if reduce not in _INDEX_REDUCES:
         raise RuntimeError(
             "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
