@@ -46,6 +46,13 @@ def _no_input_grad(t: Any, what: str) -> None:
         raise NotImplementedError(f"the derivative for '{what}' is not implemented.")
 
 
+def _check_tensor(name: str, x: Any, argument: str, position: int) -> None:
+    """torch's argument parser for a Tensor-only parameter given a Python number."""
+    if not hasattr(x, "dtype"):
+        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, "
+                        f"not {type(x).__name__}")  # fmt: skip
+
+
 def _special_name(name: str) -> str:
     # torch's codegen: special_log_ndtr -> SpecialLogNdtrBackward0.
     return "".join(part.title() for part in ("special_" + name).split("_")) + "Backward0"
@@ -433,6 +440,7 @@ def _mantissa_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array,
 
 @op("frexp", grad_fn="FrexpBackward0", multi_output=True)
 def frexp(input: Array) -> tuple[Array, Array]:
+    _check_tensor("frexp", input, "input", 1)
     if not jnp.issubdtype(input.dtype, jnp.floating):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     return _mantissa(input), _frexp(input)[1]
@@ -515,6 +523,8 @@ def bitwise_right_shift(input: Array, other: Array) -> Array:
 
 @op("heaviside", grad_fn=NOT_IMPLEMENTED, saves=False, inplace="heaviside_")
 def heaviside(input: Array, values: Array) -> Array:
+    _check_tensor("heaviside", input, "input", 1)
+    _check_tensor("heaviside", values, "values", 2)
     if input.dtype != values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     x, v = _broadcast(input, values)
@@ -549,7 +559,10 @@ def isin(elements: Array, test_elements: Array, *, assume_unique: bool = False,
     return jnp.isin(jnp.asarray(elements), jnp.asarray(test_elements).ravel(), invert=invert)
 
 
-def _close(input: Array, other: Array, rtol: float, atol: float, equal_nan: bool) -> Array:
+def _close(input: Array, other: Array, rtol: float, atol: float, equal_nan: bool,
+           name: str = "isclose") -> Array:  # fmt: skip
+    _check_tensor(name, input, "input", 1)
+    _check_tensor(name, other, "other", 2)
     if input.dtype != other.dtype:
         raise RuntimeError(f"{_dtype.legacy_name(_dtype.from_np(input.dtype))} did not match "
                            f"{_dtype.legacy_name(_dtype.from_np(other.dtype))}")  # fmt: skip
@@ -586,11 +599,13 @@ def isclose(input: Array, other: Array, rtol: float = 1e-05, atol: float = 1e-08
 @op("allclose", grad_fn=None, saves=False, multi_output=True)
 def allclose(input: Array, other: Array, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> tuple[Array]:  # fmt: skip
-    return (jnp.all(_close(input, other, rtol, atol, equal_nan)),)
+    return (jnp.all(_close(input, other, rtol, atol, equal_nan, "allclose")),)
 
 
 @op("equal", grad_fn=None, saves=False, multi_output=True)
 def equal(input: Array, other: Array) -> tuple[Array]:
+    _check_tensor("equal", input, "input", 1)
+    _check_tensor("equal", other, "other", 2)
     if input.shape != other.shape:
         return (jnp.asarray(False),)
     a, b = _dtype.promote(input, other)
