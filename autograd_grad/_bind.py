@@ -613,7 +613,7 @@ def bind() -> None:
         "__getitem__": _getitem, "__setitem__": _setitem, "to": _to, "cuda": _cuda,
         "cpu": _cpu, "T": property(_method(OPS["T"])), "mT": property(_method(OPS["mT"])),
         "H": property(_method(OPS["H"])), "mH": property(_method(OPS["mH"])),
-        "new_tensor": _new_tensor, "zero_": _zero_, "fill_": _fill_,
+        "new_tensor": _new_tensor, "fill_": _fill_,
         "copy_": _copy_,
         "type_as": lambda self, other: _to(self, other.dtype),
         "__rtruediv__": _rtruediv, "__rdiv__": _rtruediv, "__rfloordiv__": _rfloordiv,

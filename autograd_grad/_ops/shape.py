@@ -1285,3 +1285,15 @@ def fill(input: Array, value: Any) -> Array:
                                f"{value.ndim} dimensions.")  # fmt: skip
         return jnp.broadcast_to(_dtype.cast(value, d), input.shape)
     return jnp.full(input.shape, _dtype.checked_scalar(value, d), input.dtype)
+
+
+def _zero_function(run: Any, input: Any) -> Any:
+    # torch.zero_(x) is x.zero_(): the in-place method (the op below, run in place).
+    return input.zero_()
+
+
+@op("zero_", grad_fn="ZeroBackward0", saves=False, method=False, inplace="zero_")
+@wrapper(_zero_function)
+def zero_(input: Array) -> Array:
+    """Zeros of the input's shape and dtype (NaN and inf become 0 too)."""
+    return jnp.zeros_like(input)
