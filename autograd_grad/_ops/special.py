@@ -402,7 +402,16 @@ def multigammaln(input: Array, p: int) -> Array:
 
 # --- float bits: frexp, ldexp, nextafter ------------------------------------------------------
 
-_frexp_result = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
+class _frexp_result(namedtuple("frexp", ["mantissa", "exponent"])):
+    """torch.return_types.frexp, printed as torch prints its structseq."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.frexp(\nmantissa={self.mantissa!r},\nexponent={self.exponent!r})"
+
+
+_frexp_result.__name__ = _frexp_result.__qualname__ = "frexp"
 _frexp_result.__module__ = "torch.return_types"
 
 
