@@ -337,20 +337,20 @@ def test_batch_and_group_norm_train_like_torch() -> None:
 # --- attention, normalisation, losses and dropout of nn.functional ---------------------------
 
 MHA_CASES = {
-    "default": (dict(embed_dim=8, num_heads=2), {}),
-    "batch_first_no_weights": (dict(embed_dim=8, num_heads=2, batch_first=True),
-                               dict(need_weights=False)),
+    "default": ({"embed_dim": 8, "num_heads": 2}, {}),
+    "batch_first_no_weights": ({"embed_dim": 8, "num_heads": 2, "batch_first": True},
+                               {"need_weights": False}),
     "kdim_vdim_no_bias_padding_per_head": (
-        dict(embed_dim=8, num_heads=2, kdim=3, vdim=5, bias=False),
-        dict(key_padding_mask="kpm", average_attn_weights=False)),
+        {"embed_dim": 8, "num_heads": 2, "kdim": 3, "vdim": 5, "bias": False},
+        {"key_padding_mask": "kpm", "average_attn_weights": False}),
     "bias_kv_zero_attn_float_mask": (
-        dict(embed_dim=8, num_heads=4, add_bias_kv=True, add_zero_attn=True),
-        dict(attn_mask="float")),
-    "bool_mask_and_padding_sdpa": (dict(embed_dim=8, num_heads=2),
-                                   dict(attn_mask="bool", key_padding_mask="kpm",
-                                        need_weights=False)),
-    "self_attention_batch_first": (dict(embed_dim=8, num_heads=2, batch_first=True),
-                                   dict(self_attention=True)),
+        {"embed_dim": 8, "num_heads": 4, "add_bias_kv": True, "add_zero_attn": True},
+        {"attn_mask": "float"}),
+    "bool_mask_and_padding_sdpa": ({"embed_dim": 8, "num_heads": 2},
+                                   {"attn_mask": "bool", "key_padding_mask": "kpm",
+                                    "need_weights": False}),
+    "self_attention_batch_first": ({"embed_dim": 8, "num_heads": 2, "batch_first": True},
+                                   {"self_attention": True}),
 }  # fmt: skip
 
 

@@ -931,7 +931,7 @@ def _native_batch_norm_legit(input: Array, weight: Array | None, bias: Array | N
     """The normalisation of torch._native_batch_norm_legit; the running statistics are
     updated around it (nn.functional). Both overloads: with running stats, and without."""
     if isinstance(running_mean, bool):  # (input, weight, bias, training, momentum, eps)
-        training, momentum, eps = running_mean, running_var, training
+        training, eps = running_mean, training
         running_mean = running_var = None
     if training or running_mean is None:
         return _batch_norm_train(input, weight, bias, eps)

@@ -14,7 +14,6 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     """Same as `torch.nn.functional.batch_norm`: in training, the batch statistics normalise
     and the running statistics (when given) are updated in place, torch's way (the running
     variance takes the unbiased batch variance)."""
-    from .._core import no_grad
     from .._dispatch import dispatch
     from .._ops import OPS
 
