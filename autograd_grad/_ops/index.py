@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import builtins
 import math
+import os
+import sys
+import warnings
 from collections import namedtuple
 from typing import Any
 
@@ -544,14 +547,28 @@ def scatter_reduce(input: Array, dim: int, index: Array, src: Array, reduce: str
 
 
 _INDEX_REDUCES = ("prod", "mean", "amax", "amin")
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """torch's TORCH_WARN_ONCE, attributed to the caller's line: the first frame outside this
+    library and JAX (the op may run inside jax.eval_shape on its first sight)."""
+    if message in _WARNED:
+        return
+    _WARNED.add(message)
+    inside = (os.sep + "autograd_grad" + os.sep, os.sep + "jax" + os.sep, os.sep + "jaxlib" + os.sep)
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and any(part in frame.f_code.co_filename for part in inside):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 @op("index_reduce", grad_fn="IndexReduceBackward0", inplace="index_reduce_")
 def index_reduce(input: Array, dim: int, index: Array, source: Array, reduce: str, *,
                  include_self: bool = True) -> Array:  # fmt: skip
-    from .._tensor import warn_once
-
-    warn_once("index_reduce() is in beta and the API may change at any time.", stacklevel=6)
+    _warn_once("index_reduce() is in beta and the API may change at any time.")
     if reduce not in _INDEX_REDUCES:
         raise RuntimeError(
             "index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
