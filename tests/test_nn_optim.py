@@ -485,3 +485,22 @@ def test_random_masks_are_consistent_with_their_grads() -> None:
     (g,) = ag.autograd.grad(out.sum(), neg)
     np.testing.assert_allclose(g.numpy(), slopes, rtol=1e-5)
     assert F.dropout(x, 0.5, training=False) is x and F.rrelu(neg).grad_fn.name() == "RreluWithNoiseBackward0"
+
+
+def test_dropout_deterministic_cases_match_torch() -> None:
+    """Where torch's dropout draws nothing (p = 0, eval, p = 1), values, grad_fn names and
+    grads must be torch's (the OpInfo value phases are xfailed for the random samples)."""
+
+    def prog(t: Any, x: Any) -> Any:
+        F = t.nn.functional
+        outs = (F.dropout(x, 1.0, True), F.alpha_dropout(x, 1.0, True),
+                F.feature_alpha_dropout(x.reshape(2, 3, 2), 1.0, True),
+                F.dropout3d(x.reshape(1, 2, 3, 2), 0.0, True), F.dropout2d(x.reshape(2, 3, 2), 1.0),
+                F.rrelu(x - 0.5), F.scaled_dot_product_attention(x.reshape(2, 3, 2), x.reshape(2, 3, 2),
+                                                                 x.reshape(2, 3, 2), dropout_p=0.0))  # fmt: skip
+        same = (F.dropout(x, 0.0, True) is x, F.dropout(x, 0.5, False) is x,
+                F.alpha_dropout(x, 0.5) is x, t.dropout(x, 0.3, False) is x)
+        grads = t.autograd.grad(sum(o.sum() for o in outs), x)
+        return outs, same, grads
+
+    same_in_both(prog, randn(12, seed=3))
