@@ -1022,6 +1022,10 @@ def _airy_series(x: Array) -> Array:
 
 
 def _airy_ai(x: Array) -> Array:
+    # float32 goes through double: for x << 0 the phase 2/3 |x|^1.5 is large, and its last-bit
+    # rounding (which XLA's fused arithmetic does not keep as torch's) decides sin's digits.
+    if x.dtype == jnp.float32:
+        return _airy_ai(x.astype(jnp.float64)).astype(jnp.float32)
     middle = ~(x < -2.09) & ~(x >= 2.09)  # nan too: torch's series gives nan
     series = _airy_series(jnp.where(middle, x, jnp.zeros_like(x)))
     # x < -2.09: the oscillating asymptotic form.
