@@ -462,8 +462,16 @@ def _pow_safe(a: Array, p: float) -> Array:
     return jnp.where(zero, jnp.zeros_like(a), safe**p)
 
 
+def _abs(x: Array) -> Array:
+    """|x| whose derivative is torch's sgn(x): 0 at x == 0 (jnp.abs's is 1 there)."""
+    if jnp.iscomplexobj(x):
+        zero = x == 0
+        return jnp.where(zero, 0, jnp.abs(jnp.where(zero, 1, x)))
+    return x * jnp.sign(x)
+
+
 def _vector_norm(x: Array, ord: float, axes: Any, keepdim: bool) -> Array:  # noqa: A002
-    a = jnp.abs(x)
+    a = _abs(x)
     if ord == _INF:
         return jnp.max(a, axis=axes, keepdims=keepdim)
     if ord == -_INF:
@@ -473,9 +481,12 @@ def _vector_norm(x: Array, ord: float, axes: Any, keepdim: bool) -> Array:  # no
     if ord == 1:
         return jnp.sum(a, axis=axes, keepdims=keepdim)
     if ord < 0:
-        # (sum |x|^p)^(1/p) with p < 0: |0|^p is inf, and the norm 0
-        s = jnp.sum(a**ord, axis=axes, keepdims=keepdim)
-        return s ** (1.0 / ord)
+        # (sum |x|^p)^(1/p) with p < 0 is 0 where some |x| is 0, with gradient 0 (torch's
+        # norm_backward: the norm^(1 - p) factor)
+        zero = jnp.any(a == 0, axis=axes, keepdims=keepdim)
+        safe = jnp.where(a == 0, jnp.ones_like(a), a)
+        s = jnp.sum(safe**ord, axis=axes, keepdims=keepdim)
+        return jnp.where(zero, jnp.zeros_like(s), s ** (1.0 / ord))
     # torch: norm_backward masks |x|^(p-1) at x == 0 and the whole gradient at norm == 0.
     s = jnp.sum(_pow_safe(a, ord), axis=axes, keepdims=keepdim)
     return _pow_safe(s, 1.0 / ord)
@@ -550,7 +561,7 @@ def _matrix_norm(name: str, A: Array, ord: Any, dim: Any, keepdim: bool,  # noqa
         return jnp.expand_dims(out, sorted((d0, d1))) if keepdim else out
     # 1/-1: the max/min column sum; inf/-inf: the max/min row sum
     summed, reduced = (d0, d1) if ord in (1, -1) else (d1, d0)
-    sums = jnp.sum(jnp.abs(A), axis=summed, keepdims=True)
+    sums = jnp.sum(_abs(A), axis=summed, keepdims=True)
     out = jnp.max(sums, axis=reduced, keepdims=True) if ord > 0 else jnp.min(
         sums, axis=reduced, keepdims=True)  # fmt: skip
     return out if keepdim else jnp.squeeze(out, (d0, d1))
