@@ -632,13 +632,13 @@ def _matrix_property_wrapper(run: Any, input: Any) -> Any:
 
 
 @op("T", grad_fn="PermuteBackward0", saves=False, method=False, namespaces=())
-def numpy_T(input: Array) -> Array:  # noqa: N802
+def numpy_T(input: Array) -> Array:
     return jnp.transpose(input)
 
 
 @op("mT", grad_fn="TransposeBackward0", saves=False, method=False, namespaces=())
 @wrapper(_matrix_property_wrapper)
-def matrix_T(input: Array) -> Array:  # noqa: N802
+def matrix_T(input: Array) -> Array:
     if input.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got "
                            f"{input.ndim}-D tensor.")  # fmt: skip
@@ -652,7 +652,7 @@ def _adjoint_name(input: Any) -> str:
 
 @op("H", grad_fn=_adjoint_name, saves=False, method=False, namespaces=())
 @wrapper(_matrix_property_wrapper)
-def numpy_H(input: Array) -> Array:  # noqa: N802
+def numpy_H(input: Array) -> Array:
     if input.ndim != 2:
         hint = ". For batches of matrices, consider using tensor.mH" if input.ndim > 2 else "."
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
@@ -662,7 +662,7 @@ def numpy_H(input: Array) -> Array:  # noqa: N802
 
 @op("mH", grad_fn=_adjoint_name, saves=False, method=False, namespaces=())
 @wrapper(_matrix_property_wrapper)
-def matrix_H(input: Array) -> Array:  # noqa: N802
+def matrix_H(input: Array) -> Array:
     if input.ndim < 2:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. Got "
                            f"{input.ndim}-D tensor.")  # fmt: skip
@@ -847,7 +847,7 @@ def diagonal_copy(input: Array, offset: int = 0, dim1: int = 0, dim2: int = 1) -
 
 @op("linalg_diagonal", grad_fn="DiagonalBackward0", saves=False, method=False,
     namespaces=("linalg",), aliases=("diagonal",), opinfo=OpInfoTest(name="linalg.diagonal"))
-def linalg_diagonal(A: Array, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Array:  # noqa: N803
+def linalg_diagonal(A: Array, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Array:
     return diagonal.impl(A, offset, dim1, dim2)
 
 
