@@ -362,7 +362,12 @@ def _output_size(output_size: Any, shape: tuple[int, ...], n: int, name: str) ->
     if len(sizes) == 1 and n > 1:
         sizes = sizes * n
     if len(sizes) != n:
-        raise RuntimeError(f"{name}: internal error: output_size.size() must be {n}")
+        if n == 1:
+            raise RuntimeError(f"{name}() argument 'output_size' should contain one int (got "
+                               f"{len(sizes)})")  # fmt: skip
+        if name.startswith("adaptive_avg"):
+            raise RuntimeError(f"{name}: output_size must be {n}")
+        raise RuntimeError(f"{name}(): internal error: output_size.size() must be {n}")
     return tuple(shape[-n + i] if s is None else int(s) for i, s in enumerate(sizes))
 
 
@@ -379,8 +384,18 @@ def _adaptive_windows(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _adaptive_input(input: Array, n: int, name: str) -> tuple[Array, bool]:
-    x, unbatched = _batched(input, n, f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got "
-                                      f"{list(input.shape)}")  # fmt: skip
+    if n == 1:
+        error = (f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for "
+                 f"argument #1 'self' (while checking arguments for {name})")  # fmt: skip
+    else:
+        got = "got: " if name.startswith("adaptive_max") else "got "
+        error = f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but {got}{list(input.shape)}"
+    x, unbatched = _batched(input, n, error)
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        # torch: 1-d pooling runs the 2-d kernel; the 3-d average kernel names itself _cpu
+        kernel = name.replace("1d", "2d") + ("_cpu" if name == "adaptive_avg_pool3d" else "")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                                  f"'{_dtype.legacy_name(_dtype.from_np(x.dtype))}'")  # fmt: skip
     for axis in range(1, x.ndim):
         if x.shape[axis] == 0:
             raise RuntimeError(
@@ -558,13 +573,14 @@ def unfold(input: Array, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     pads = _tuple(padding, 2, "padding")
     strides = _tuple(stride, 2, "stride")
     padded = jnp.pad(x, ((0, 0), (0, 0), *((p, p) for p in pads)))
-    for size, k, d in zip(padded.shape[2:], kernel, dilations):
-        if size < d * (k - 1) + 1:
-            raise RuntimeError(
-                f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), kernel_size "
-                f"({kernel[0]}, {kernel[1]}), dilation ({dilations[0]}, {dilations[1]}), "
-                f"padding ({pads[0]}, {pads[1]}), calculated shape of the array of sliding "
-                "blocks as (0, 0), but its components must be at least one.")  # fmt: skip
+    blocks = [(size - d * (k - 1) - 1) // s + 1
+              for size, k, d, s in zip(padded.shape[2:], kernel, dilations, strides)]  # fmt: skip
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(
+            f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), kernel_size="
+            f"({kernel[0]}, {kernel[1]}), dilation=({dilations[0]}, {dilations[1]}), "
+            f"padding=({pads[0]}, {pads[1]}), calculated shape of the array of sliding blocks "
+            f"as ({blocks[0]}, {blocks[1]}), but its components must be at least one.")  # fmt: skip
     windows = _windows(padded, 2, kernel, strides, dilations)  # (N, C, oh, ow, kh * kw)
     n, c, oh, ow, k = windows.shape
     out = jnp.transpose(windows, (0, 1, 4, 2, 3)).reshape((n, c * k, oh * ow))
@@ -577,8 +593,8 @@ def local_response_norm(input: Array, size: int, alpha: float = 1e-4, beta: floa
     """torch's composite: input / (k + alpha * avg over `size` channels of input^2)^beta, the
     channel window zero-padded by size // 2 before and (size - 1) // 2 after."""
     if input.ndim < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "
-                         "dimensions)")  # fmt: skip
+        raise ValueError("Expected 3D or higher dimensionality                          input "
+                         f"(got {input.ndim} dimensions)")  # fmt: skip
     if input.size == 0:
         return input
     square = input * input
@@ -821,7 +837,7 @@ def _resample(x: Array, kind: str, out: tuple[int, ...], scales: Any,
         if size <= 0 or out[i] <= 0:
             raise RuntimeError(
                 "Input and output sizes should be greater than 0, but got input "
-                f"({', '.join(f'{c}: {s}' for c, s in zip('DHW'[3 - n:], x.shape[2:]))}) and "
+                f"({', '.join(f'{c}: {s}' for c, s in zip('DHW'[3 - n:], x.shape[2:]))}) "
                 f"output ({', '.join(f'{c}: {s}' for c, s in zip('DHW'[3 - n:], out))})")  # fmt: skip
         scale = None if scales is None else scales[i]
         index, weights = _interp_weights(kind, size, out[i], align_corners, scale, t)
@@ -937,20 +953,19 @@ def _max_unpool(n: int, input: Array, indices: Array, kernel_size: Any, stride: 
     if output_size is None:
         out = default
     else:
-        out = list(output_size)
-        if len(out) == n + 2:
-            out = out[2:]
+        given = output_size[2:] if len(output_size) == n + 2 else output_size
+        out = list(given)
         if len(out) != n:
             raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} "
                              f"elements, but it has a length of '{len(out)}'")  # fmt: skip
         for d in range(n):
             low, high = default[d] - strides[d], default[d] + strides[d]
             if not low < out[d] < high:
-                raise ValueError(f'invalid output_size "{list(output_size)}" (dim {d} must be '
-                                 f"between {low} and {high})")  # fmt: skip
+                raise ValueError(f'invalid output_size "{given}" (dim {d} must be between '
+                                 f"{low} and {high})")  # fmt: skip
     if indices.dtype != np.int64:
         raise RuntimeError(f"elements in indices should be type int64 but got: "
-                           f"{_dtype.from_np(indices.dtype).name.capitalize()}")  # fmt: skip
+                           f"{_dtype.legacy_name(_dtype.from_np(indices.dtype))}")  # fmt: skip
     if input.shape != indices.shape:
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: "
