@@ -408,7 +408,8 @@ class _frexp_result(namedtuple("frexp", ["mantissa", "exponent"])):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"torch.return_types.frexp(\nmantissa={self.mantissa!r},\nexponent={self.exponent!r})"
+        return (f"torch.return_types.frexp(\nmantissa={self.mantissa!r},\n"
+                f"exponent={self.exponent!r})")  # fmt: skip
 
 
 _frexp_result.__name__ = _frexp_result.__qualname__ = "frexp"
@@ -665,6 +666,26 @@ def _recurrence(n: Array, p: Array, q: Array, step: Any) -> Array:
     return out
 
 
+def _chebyshev_trig(kind: str, y: Array, n: Array, shifted: bool) -> Array:
+    """torch's trigonometric forms of the Chebyshev polynomials (|y| < 1, large n)."""
+    nf = n.astype(y.dtype)
+    one = jnp.ones_like(y)
+    sign = jnp.where((n % 2) != 0, -one, one)
+    theta = jnp.arccos(y)
+    if kind == "t":
+        return jnp.cos(nf * theta)
+    if kind == "u":
+        s = jnp.sin(theta)
+        return jnp.where(s != 0, jnp.sin((nf + 1) * theta) / s,
+                         (nf + 1) * jnp.cos((nf + 1) * theta) / y)  # fmt: skip
+    if kind == "v":
+        return jnp.where(jnp.sin(theta / 2) != 1, jnp.cos((nf + 0.5) * theta) / jnp.cos(theta / 2),
+                         sign * (nf + nf + 1))  # fmt: skip
+    edge = jnp.where(y > 0, nf + nf + 1, sign) if not shifted else sign
+    return jnp.where(jnp.cos(theta / 2) != 1, jnp.sin((nf + 0.5) * theta) / jnp.sin(theta / 2),
+                     edge)  # fmt: skip
+
+
 def _chebyshev(kind: str, x: Array, n: Array, shifted: bool) -> Array:
     y = x + x - 1 if shifted else x
     one = jnp.ones_like(x)
@@ -674,29 +695,21 @@ def _chebyshev(kind: str, x: Array, n: Array, shifted: bool) -> Array:
     nf = n.astype(x.dtype)
     odd = (n % 2) != 0
     sign = jnp.where(odd, -one, one)
-    theta = jnp.arccos(y)
     inside = jnp.abs(y) < 1
+    # The trigonometric form for large n: float32 through double, as the phase (n + 1/2)
+    # acos(y) is large and its rounding decides the last digits (torch's are closer to exact).
+    wide = jnp.promote_types(y.dtype, jnp.float64)
+    big = _chebyshev_trig(kind, y.astype(wide), n, shifted).astype(y.dtype)
+    limits = {"t": 6, "u": 6, "v": 6, "w": 4} if shifted else {"t": 6, "u": 8, "v": 8, "w": 8}
+    limit = limits[kind]
     if kind == "t":
-        big = jnp.cos(nf * theta)
         top, bottom = one, sign
-        limit = 6
     elif kind == "u":
-        s = jnp.sin(theta)
-        big = jnp.where(s != 0, jnp.sin((nf + 1) * theta) / s,
-                        (nf + 1) * jnp.cos((nf + 1) * theta) / y)  # fmt: skip
         top, bottom = nf + 1, sign * (nf + 1)
-        limit = 6 if shifted else 8
     elif kind == "v":
-        big = jnp.where(jnp.sin(theta / 2) != 1, jnp.cos((nf + 0.5) * theta) / jnp.cos(theta / 2),
-                        sign * (nf + nf + 1))  # fmt: skip
         top, bottom = one, sign * (nf + nf + 1)
-        limit = 6 if shifted else 8
     else:
-        edge = jnp.where(y > 0, nf + nf + 1, sign) if not shifted else sign
-        big = jnp.where(jnp.cos(theta / 2) != 1, jnp.sin((nf + 0.5) * theta) / jnp.sin(theta / 2),
-                        edge)  # fmt: skip
         top, bottom = nf + nf + 1, sign
-        limit = 4 if shifted else 8
     out = jnp.where((n > limit) & inside, big, out)
     if shifted:  # torch tests x == 1 and x == 0 themselves
         out = jnp.where(x == 0, bottom, jnp.where(x == 1, top, out))
