@@ -29,16 +29,18 @@ if TYPE_CHECKING:
 #
 # Which ops return views: torch's view ops (view, reshape and flatten of a contiguous
 # tensor, basic indexing, select, narrow, transpose, permute, t, squeeze, unsqueeze, expand,
-# diagonal, unfold, split, chunk, unbind and their aliases).
+# diagonal, Tensor.unfold, as_strided, split, chunk, unbind and their aliases).
 VIEW_OPS = frozenset({
-    "view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "permute",
-    "t", "narrow", "select", "expand", "expand_as", "diagonal", "unfold", "split", "chunk",
-    "unbind", "getitem", "movedim", "swapaxes", "swapdims", "alias", "view_as",
+    "view", "reshape", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze", "transpose",
+    "permute", "t", "T", "mT", "narrow", "select", "expand", "expand_as", "diagonal",
+    "linalg_diagonal", "tensor_unfold", "as_strided", "split", "split_with_sizes", "chunk",
+    "tensor_split", "hsplit", "vsplit", "dsplit", "unbind", "getitem", "movedim",
+    "view_as",
 })  # fmt: skip
 # Ops that are views only of a contiguous input: torch copies otherwise (x.t().reshape(-1)).
-_RESHAPES = frozenset({"view", "reshape", "flatten", "unflatten", "view_as"})
+_RESHAPES = frozenset({"view", "reshape", "flatten", "unflatten", "ravel", "view_as"})
 _CONTIGUOUS = frozenset({"view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze",
-                         "alias", "view_as", "detach"})  # fmt: skip
+                         "view_as", "detach"})  # fmt: skip
 DETACH = ("detach", (), (), None)
 DATA = ("data", (), (), None)  # as detach, with a version counter of its own
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "

@@ -95,3 +95,21 @@ def test_views_that_cannot_be_written() -> None:
 
     for prog in (expanded, of_a_leaf, split_output, unbind_output, split_output_without_grad):
         same_in_both(prog, A)
+
+
+def test_more_view_ops() -> None:
+    def prog(t, x):
+        x.T[1, 2] = 1
+        x.mT[0, 0] = 2
+        x.unfold(1, 2, 2)[0, 1, 0] = 3
+        x.as_strided((2,), (5,), 1)[1] = 4
+        x.tensor_split(2, dim=1)[1][2, 0] = 5
+        x.ravel()[-1] = 6
+        x.split_with_sizes([1, 2])[1][1, 0] = 7
+        x.movedim(0, 1)[3, 1] = 8
+        x.select(1, 1)[0] = 9
+        y = t.nn.functional.unfold(x.reshape(1, 1, 3, 4), 2)  # im2col: a copy
+        y.fill_(0)
+        return x
+
+    same_in_both(prog, const([[0.0] * 4] * 3))
