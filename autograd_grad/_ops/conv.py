@@ -768,7 +768,7 @@ def _filter_weights(cubic: bool, size: int, out: int, s: Any, antialias: bool, d
     interp = 4 if cubic else 2
     a = -0.5 if antialias else -0.75
     support = t(interp * 0.5) * s if s >= 1 and antialias else t(interp * 0.5)
-    k = int(math.ceil(support)) * 2 + 1
+    k = math.ceil(support) * 2 + 1
     invscale = t(1.0) / s if s >= 1 and antialias else t(1.0)
     index = np.zeros((out, k), np.int64)
     weights = np.zeros((out, k), t)
