@@ -141,7 +141,6 @@ def _store(t: Tensor, result: Tensor, count: bool = True) -> None:
         t._set_value(result._value)
 
 
-
 def _inplace(opdef: OpDef) -> Callable[..., Any]:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self)
@@ -524,17 +523,6 @@ def _cpu(self: Tensor, memory_format: Any = None) -> Tensor:
     return _to(self, "cpu")
 
 
-def _cast_method(d: _dtype.dtype) -> Callable[[Tensor], Tensor]:
-    def method(self: Tensor, memory_format: Any = None) -> Tensor:
-        return _to(self, d)
-
-    return method
-
-
-def _self(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    return self
-
-
 def _new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None,
                 requires_grad: bool = False) -> Tensor:  # fmt: skip
     from ._creation import tensor
@@ -544,13 +532,6 @@ def _new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None,
 
 def _everywhere() -> Tensor:
     return Tensor._from_array(_dtype.to_device(np.ones((), bool)))  # See Note [Host arrays]
-
-
-def _zero_(self: Tensor) -> Tensor:
-    """Same as `Tensor.zero_` (grad_fn ZeroBackward0; NaN and inf become 0 too)."""
-    check_inplace(self)
-    return assign(self, dispatch(OPS["masked_fill"], (self, _everywhere(), 0), {},
-                                 grad_fn="ZeroBackward0", out_dtype=self.dtype))  # fmt: skip
 
 
 def _fill_(self: Tensor, value: Any) -> Tensor:
@@ -579,16 +560,6 @@ def _copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
         src = src.real
     return assign(self, dispatch(OPS["copy"], (self, src.to(self.dtype)), {},
                                  out_dtype=self.dtype))  # fmt: skip
-
-
-@property  # type: ignore[misc]
-def _T(self: Tensor) -> Tensor:  # noqa: N802
-    return dispatch(OPS["permute"], (self, tuple(reversed(range(self.ndim)))), {})
-
-
-@property  # type: ignore[misc]
-def _mT(self: Tensor) -> Tensor:  # noqa: N802
-    return dispatch(OPS["transpose"], (self, -2, -1), {})
 
 
 def bind() -> None:

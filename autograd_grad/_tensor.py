@@ -304,12 +304,6 @@ class Tensor:
         return self
 
     # --- leaving the graph ---------------------------------------------------
-    def item(self) -> Any:
-        if self.numel() != 1:
-            raise RuntimeError(
-                f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
-        return self._value.data.reshape(()).item()
-
     def tolist(self) -> Any:
         return np.asarray(self._value.data).tolist()
 
