@@ -508,7 +508,7 @@ def stft(input: Array, n_fft: int, hop_length: int | None = None, win_length: in
         body = jnp.ones((win,), signal.dtype) if window is None else window
         window = jnp.pad(body, [(left, n_fft - win - left)])
     frames = 1 + (length - n_fft) // hop
-    index = (jnp.arange(frames) * hop)[:, None] + jnp.arange(n_fft)[None, :]
+    index = (np.arange(frames) * hop)[:, None] + np.arange(n_fft)[None, :]
     x = signal[:, index]  # (batch, frames, n_fft)
     if window is not None:
         x = x * window
@@ -618,7 +618,7 @@ def istft(input: Array, n_fft: int, hop_length: int | None = None, win_length: i
             x = x[..., : n_fft // 2 + 1]
         x = jnp.fft.irfft(x, n=n_fft, axis=-1, norm=norm)
     full = n_fft + hop * (frames - 1)
-    index = (jnp.arange(frames) * hop)[:, None] + jnp.arange(n_fft)[None, :]
+    index = (np.arange(frames) * hop)[:, None] + np.arange(n_fft)[None, :]
     y = jnp.zeros((x.shape[0], full), (x * w).dtype).at[:, index].add(x * w)
     envelope = jnp.zeros((full,), (w * w).dtype).at[index].add(
         jnp.broadcast_to(w * w, (frames, n_fft)))  # fmt: skip
@@ -633,7 +633,7 @@ def istft(input: Array, n_fft: int, hop_length: int | None = None, win_length: i
     # (without a window, of the sizes alone).
     if window is None:
         counts = np.zeros(full)
-        np.add.at(counts, np.asarray(index), 1.0)
+        np.add.at(counts, index, 1.0)
         low = bool(counts[start:end].size) and counts[start:end].min() < 1e-11
     elif _errors.is_traced(window) or not envelope.size:
         low = False
