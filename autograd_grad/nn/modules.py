@@ -1314,8 +1314,42 @@ class TripletMarginWithDistanceLoss(Module):
             margin=self.margin, swap=self.swap, reduction=self.reduction)
 
 
+class EmbeddingBag(Module):
+    """Same as `torch.nn.EmbeddingBag` (weights from N(0, 1), `padding_idx` row zero)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Tensor | None = None,
+                 include_last_offset: bool = False, padding_idx: int | None = None) -> None:  # fmt: skip
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type, self.mode = max_norm, norm_type, mode
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        self.include_last_offset = include_last_offset
+        if padding_idx is not None and padding_idx < 0:
+            padding_idx += num_embeddings
+        self.padding_idx = padding_idx
+        self.weight = Parameter(_weight if _weight is not None
+                                else _empty(num_embeddings, embedding_dim))  # fmt: skip
+        if _weight is None:
+            init.normal_(self.weight)
+            if padding_idx is not None:
+                with no_grad():
+                    self.weight[padding_idx] = 0.0
+
+    def forward(self, input: Tensor, offsets: Tensor | None = None,
+                per_sample_weights: Tensor | None = None) -> Tensor:  # fmt: skip
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                               self.scale_grad_by_freq, self.mode, self.sparse,
+                               per_sample_weights, self.include_last_offset, self.padding_idx)  # fmt: skip
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}, mode='{self.mode}'"
+        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+
 __all__ += [
-    "AlphaDropout", "CosineEmbeddingLoss", "CosineSimilarity", "Dropout1d", "Dropout2d",
+    "EmbeddingBag", "AlphaDropout", "CosineEmbeddingLoss", "CosineSimilarity", "Dropout1d", "Dropout2d",
     "Dropout3d", "FeatureAlphaDropout", "GaussianNLLLoss", "HingeEmbeddingLoss", "InstanceNorm1d",
     "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PReLU", "PairwiseDistance", "PoissonNLLLoss",
