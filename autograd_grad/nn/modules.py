@@ -1349,9 +1349,9 @@ class EmbeddingBag(Module):
 
 
 __all__ += [
-    "EmbeddingBag", "AlphaDropout", "CosineEmbeddingLoss", "CosineSimilarity", "Dropout1d", "Dropout2d",
-    "Dropout3d", "FeatureAlphaDropout", "GaussianNLLLoss", "HingeEmbeddingLoss", "InstanceNorm1d",
-    "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "MultiLabelMarginLoss",
+    "AlphaDropout", "CosineEmbeddingLoss", "CosineSimilarity", "Dropout1d", "Dropout2d",
+    "Dropout3d", "EmbeddingBag", "FeatureAlphaDropout", "GaussianNLLLoss", "HingeEmbeddingLoss",
+    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PReLU", "PairwiseDistance", "PoissonNLLLoss",
     "RMSNorm", "RReLU", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
 ]  # fmt: skip
