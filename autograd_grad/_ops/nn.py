@@ -51,14 +51,14 @@ def _softmax_dtype(input: Array, dtype: Any) -> Array:
     return input if dtype is None else input.astype(dtype.np)
 
 
-@op("softmax", grad_fn="SoftmaxBackward0", namespaces=("torch", "nn.functional"))
+@op("softmax", grad_fn="SoftmaxBackward0", namespaces=("torch", "nn.functional", "special"))
 def softmax(input: Array, dim: Any = None, dtype: Any = None, _stacklevel: int = 3) -> Array:
     x = _softmax_dtype(input, dtype)
     axis = 0 if (dim is None and x.ndim in (0, 1, 3)) else (1 if dim is None else dim)
     return jax.nn.softmax(x, axis=axis if x.ndim else None)
 
 
-@op("log_softmax", grad_fn="LogSoftmaxBackward0", namespaces=("torch", "nn.functional"))
+@op("log_softmax", grad_fn="LogSoftmaxBackward0", namespaces=("torch", "nn.functional", "special"))
 def log_softmax(input: Array, dim: Any = None, dtype: Any = None, _stacklevel: int = 3) -> Array:
     x = _softmax_dtype(input, dtype)
     axis = 0 if (dim is None and x.ndim in (0, 1, 3)) else (1 if dim is None else dim)

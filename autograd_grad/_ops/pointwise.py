@@ -30,8 +30,8 @@ def _check_broadcast(*xs: Any) -> None:
 
 def _binary(name: str, fn: Any, grad_fn: str, *, saves: bool = True, promote: str = BINARY,
             operators: tuple[str, ...] = (), inplace: bool = True, aliases: tuple[str, ...] = (),
-            opinfo: OpInfoTest | None = OpInfoTest(),
-            dynamic_numbers: bool = False) -> None:  # fmt: skip
+            opinfo: OpInfoTest | None = OpInfoTest(), dynamic_numbers: bool = False,
+            namespaces: tuple[str, ...] = ("torch",)) -> None:  # fmt: skip
     def impl(input: Array, other: Array) -> Array:
         _check_broadcast(input, other)
         return fn(input, other)
@@ -39,7 +39,7 @@ def _binary(name: str, fn: Any, grad_fn: str, *, saves: bool = True, promote: st
     impl.__name__ = name
     op(name, grad_fn=grad_fn, saves=saves, promote=promote, operators=operators,
        inplace=f"{name}_" if inplace else None, aliases=aliases, opinfo=opinfo,
-       dynamic_numbers=dynamic_numbers)(impl)  # fmt: skip
+       dynamic_numbers=dynamic_numbers, namespaces=namespaces)(impl)  # fmt: skip
 
 
 # --- arithmetic --------------------------------------------------------------
@@ -190,7 +190,8 @@ def rpow(input: Array, other: Array) -> Array:
 _binary("atan2", jnp.arctan2, "Atan2Backward0", promote=FLOAT, aliases=("arctan2",))
 _binary("hypot", jnp.hypot, "HypotBackward0", promote=FLOAT)
 _binary("logaddexp", jnp.logaddexp, "LogaddexpBackward0", promote=FLOAT, inplace=False)
-_binary("xlogy", jsp.xlogy, "XlogyBackward0", promote=FLOAT)
+_binary("xlogy", jsp.xlogy, "XlogyBackward0", promote=FLOAT,
+        namespaces=("torch", "special"))
 _binary("maximum", jnp.maximum, "MaximumBackward0", inplace=False)
 _binary("minimum", jnp.minimum, "MinimumBackward0", inplace=False)
 _binary("fmax", jnp.fmax, "FmaxBackward0", inplace=False)
@@ -287,14 +288,15 @@ def _backward_name(name: str) -> str:
 
 def _unary(name: str, fn: Any, *, promote: str = FLOAT, saves: bool = True,
            grad_fn: str | None = "", aliases: tuple[str, ...] = (), operators: tuple[str, ...] = (),
-           opinfo: OpInfoTest | None = OpInfoTest()) -> None:  # fmt: skip
+           opinfo: OpInfoTest | None = OpInfoTest(),
+           namespaces: tuple[str, ...] = ("torch",)) -> None:  # fmt: skip
     def impl(input: Array) -> Array:
         return fn(input)
 
     impl.__name__ = name
     op(name, grad_fn=_backward_name(name) if grad_fn == "" else grad_fn, saves=saves,
        promote=promote, inplace=f"{name}_", aliases=aliases, operators=operators,
-       opinfo=opinfo)(impl)  # fmt: skip
+       opinfo=opinfo, namespaces=namespaces)(impl)  # fmt: skip
 
 
 def _rsqrt(x: Array) -> Array:
@@ -421,12 +423,12 @@ def _erfinv(x: Array) -> Array:
 
 
 _unary("exp", jnp.exp)
-_unary("exp2", _exp2)
-_unary("expm1", jnp.expm1)
+_unary("exp2", _exp2, namespaces=("torch", "special"))
+_unary("expm1", jnp.expm1, namespaces=("torch", "special"))
 _unary("log", jnp.log)
 _unary("log2", jnp.log2)
 _unary("log10", jnp.log10)
-_unary("log1p", jnp.log1p)
+_unary("log1p", jnp.log1p, namespaces=("torch", "special"))
 _unary("sqrt", jnp.sqrt)
 _unary("rsqrt", _rsqrt)
 _unary("sin", jnp.sin)
@@ -442,12 +444,12 @@ _unary("asinh", jnp.arcsinh, aliases=("arcsinh",))
 _unary("acosh", jnp.arccosh, aliases=("arccosh",))
 _unary("atanh", jnp.arctanh, aliases=("arctanh",))
 _unary("sigmoid", _sigmoid)
-_unary("erf", jsp.erf)
-_unary("erfc", jsp.erfc)
-_unary("erfinv", _erfinv)
+_unary("erf", jsp.erf, namespaces=("torch", "special"))
+_unary("erfc", jsp.erfc, namespaces=("torch", "special"))
+_unary("erfinv", _erfinv, namespaces=("torch", "special"))
 _unary("lgamma", _lgamma)
-_unary("digamma", _digamma)
-_unary("sinc", _sinc)
+_unary("digamma", _digamma, namespaces=("torch", "special"))
+_unary("sinc", _sinc, namespaces=("torch", "special"))
 _unary("reciprocal", jnp.reciprocal)
 _unary("neg", jnp.negative, promote=NONE, saves=False, aliases=("negative",), operators=("__neg__",))
 _unary("abs", _abs, promote=NONE, aliases=("absolute",), operators=("__abs__",))
@@ -533,7 +535,8 @@ def lerp(input: Array, end: Array, weight: Any) -> Array:
     return input + weight * (end - input)
 
 
-@op("logit", grad_fn="LogitBackward0", promote=FLOAT, inplace="logit_")
+@op("logit", grad_fn="LogitBackward0", promote=FLOAT, inplace="logit_",
+    namespaces=("torch", "special"))
 def logit(input: Array, eps: float | None = None) -> Array:
     # torch: with eps, the input is clamped to [eps, 1 - eps] first; the gradient is 0 outside
     # (logit_backward), which the clamp's own gradient gives (See Note [clamp at the bounds]).
@@ -543,7 +546,8 @@ def logit(input: Array, eps: float | None = None) -> Array:
 
 # --- more special functions and ternary ops -----------------------------------------------------
 
-@op("polygamma", grad_fn="PolygammaBackward0", method=False, inplace=None)
+@op("polygamma", grad_fn="PolygammaBackward0", method=False, inplace=None,
+    namespaces=("torch", "special"))
 def polygamma(n: int, input: Array) -> Array:
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
@@ -563,7 +567,7 @@ def _i0_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array
     return _i0(x), jsp.i1(x) * t
 
 
-@op("i0", grad_fn="I0Backward0", promote=FLOAT, inplace="i0_")
+@op("i0", grad_fn="I0Backward0", promote=FLOAT, inplace="i0_", namespaces=("torch", "special"))
 def i0(input: Array) -> Array:
     return _i0(input)
 

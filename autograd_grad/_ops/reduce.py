@@ -216,7 +216,7 @@ def std(input: Array, dim: Any = None, unbiased: Any = None, keepdim: bool = Fal
     return jnp.sqrt(_var(input, dim, unbiased, keepdim, correction))
 
 
-@op("logsumexp", grad_fn="LogsumexpBackward0")
+@op("logsumexp", grad_fn="LogsumexpBackward0", namespaces=("torch", "special"))
 def logsumexp(input: Array, dim: Any, keepdim: bool = False) -> Array:
     if not (jnp.issubdtype(input.dtype, jnp.floating) or jnp.issubdtype(input.dtype, jnp.complexfloating)):
         input = input.astype(_dtype.get_default_dtype().np)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import namedtuple
 from typing import Any
@@ -350,17 +349,9 @@ def gammaincc(input: Array, other: Array) -> Array:
     return igammac.impl(input, other)
 
 
-# Note [torch.special aliases]: torch.special.polygamma, .erf, .logsumexp... are the torch
-# ops themselves (the same node names), registered in the modules imported before this one:
-# their entries gain the special namespace here. Those with other names there (expit, psi,
-# gammaln) are entries of their own, on the same implementations.
-_SAME_NAMES = ("polygamma", "digamma", "erf", "erfc", "erfinv", "exp2", "expm1", "i0", "log1p",
-               "logit", "sinc", "xlogy", "logsumexp", "softmax", "log_softmax")
-for _name in _SAME_NAMES:
-    if _name in OPS and "special" not in OPS[_name].namespaces:
-        OPS[_name] = dataclasses.replace(
-            OPS[_name], namespaces=(*OPS[_name].namespaces, "special"))
-
+# torch.special.polygamma, .erf, .logsumexp... are the torch ops themselves: their entries
+# list the special namespace. Those with other names there (expit, psi, gammaln) are entries
+# of their own, on the same implementations.
 
 def _renamed(name: str, target: str) -> None:
     def impl(input: Array) -> Array:
