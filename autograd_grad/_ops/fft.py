@@ -458,7 +458,8 @@ def _stft_name(input: Any, n_fft: int, hop_length: Any = None, win_length: Any =
                return_complex: Any = None) -> str:  # fmt: skip
     # torch: the spectrum is transposed in place (frames last), squeezed for a 1-D signal,
     # then viewed as real pairs when return_complex is False.
-    if return_complex is False:
+    if return_complex is False or (return_complex is None and not input.dtype.is_complex and not (
+            window is not None and window.dtype.is_complex)):  # fmt: skip
         return "ViewAsRealBackward0"
     return "SqueezeBackward4" if input.ndim == 1 else "TransposeBackward1"
 
@@ -524,6 +525,9 @@ def stft(input: Array, n_fft: int, hop_length: int | None = None, win_length: in
     out = jnp.swapaxes(out, 1, 2)
     if input.ndim == 1:
         out = out[0]
+    # torch: return_complex defaults to whether the input or the window is complex.
+    if return_complex is None:
+        return_complex = bool(jnp.iscomplexobj(input) or complex_window)
     if not return_complex:
         return view_as_real.impl(out)
     return out

@@ -554,8 +554,9 @@ def cdist(x1: Array, x2: Array, p: float = 2.0, compute_mode: str | None = None)
     return _pnorm(diff, p, diff.ndim - 1, full_ties=True)
 
 
-@op("dist", grad_fn="DistBackward0", promote=BINARY)
+@op("dist", grad_fn="DistBackward0")
 def dist(input: Array, other: Array, p: Any = 2) -> Array:
+    input, other = _dtype.promote(input, other)  # not p: an exponent, never cast
     d = _dtype.from_np(input.dtype)
     if not (d.is_floating_point or d.is_complex):
         raise RuntimeError("norm(): input dtype should be either floating point or complex. "
