@@ -360,7 +360,7 @@ def dispatch(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
         results.append(Tensor._from_value(value))
     if depth > _lazy.MAX_DEPTH:
         _lazy.materialize([t._value for t in results])
-    if opdef.name in _views.VIEW_OPS and args and isinstance(args[0], Tensor):
+    if opdef.view and args and isinstance(args[0], Tensor):
         _views.track(opdef, args, kwargs, results)
     if creation is not None:
         from ._creation import creation_result

@@ -27,20 +27,10 @@ if TYPE_CHECKING:
 # base and its views share one version counter. `detach()` and `.data` are views too that
 # autograd does not see: writing through them changes the base's elements, not its graph.
 #
-# Which ops return views: torch's view ops (view, reshape and flatten of a contiguous
-# tensor, basic indexing, select, narrow, transpose, permute, t, squeeze, unsqueeze, expand,
-# diagonal, Tensor.unfold, as_strided, split, chunk, unbind and their aliases).
-VIEW_OPS = frozenset({
-    "view", "reshape", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze", "transpose",
-    "permute", "t", "T", "mT", "narrow", "select", "expand", "expand_as", "diagonal",
-    "linalg_diagonal", "tensor_unfold", "as_strided", "split", "split_with_sizes", "chunk",
-    "tensor_split", "hsplit", "vsplit", "dsplit", "unbind", "getitem", "movedim",
-    "view_as",
-})  # fmt: skip
-# Ops that are views only of a contiguous input: torch copies otherwise (x.t().reshape(-1)).
-_RESHAPES = frozenset({"view", "reshape", "flatten", "unflatten", "ravel", "view_as"})
-_CONTIGUOUS = frozenset({"view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze",
-                         "view_as", "detach"})  # fmt: skip
+# Which ops return views: those whose OpDef says `view` (views of a contiguous operand only,
+# where it says "reshape"). We keep no strides: a view is contiguous while every step of it
+# is a reshape, squeeze or unsqueeze (x.t().reshape(-1) copies, as in torch).
+_CONTIGUOUS = frozenset({"squeeze", "unsqueeze", "detach", "data"})
 DETACH = ("detach", (), (), None)
 DATA = ("data", (), (), None)  # as detach, with a version counter of its own
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
@@ -67,6 +57,7 @@ def _register(base: Tensor, view: Tensor, steps: tuple[Any, ...]) -> None:
 def track(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
           results: list[Tensor]) -> None:  # fmt: skip
     """Called by dispatch for a view op: its results become views of its input's base."""
+    from ._ops import OPS
     from ._tensor import Tensor
 
     src = args[0]
@@ -74,8 +65,8 @@ def track(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
            for a in jax.tree_util.tree_leaves((args[1:], kwargs))):  # fmt: skip
         return  # an index tensor (advanced indexing copies), or view(dtype): new bytes
     view = src._view
-    if opdef.name in _RESHAPES and view is not None and any(
-            s[0] not in _CONTIGUOUS for s in view.steps):  # fmt: skip
+    if opdef.view == "reshape" and view is not None and not all(
+            s[0] in _CONTIGUOUS or OPS[s[0]].view == "reshape" for s in view.steps):  # fmt: skip
         return
     base = src if view is None else view.base
     prefix = () if view is None else view.steps

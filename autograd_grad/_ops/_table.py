@@ -53,6 +53,9 @@ class OpDef:
     # Python numbers among the operands are program arguments, not static: See Note
     # [Dynamic numbers] in _dispatch.py.
     dynamic_numbers: bool = False
+    # torch returns a view of the first operand, which shares writes with it (See Note [Views]
+    # in _views.py); "reshape": a view of a contiguous operand only, else a copy.
+    view: bool | str = False
     # Where torch's function takes `out=`: True is every namespace but nn.functional (views
     # and a few others take none: False); or the namespaces, for nn.functional's builtins.
     out: bool | tuple[str, ...] = True
@@ -85,7 +88,8 @@ def op(name: str, *, grad_fn: str | Callable[..., str] | None,
        aliases: tuple[str, ...] = (), multi_output: bool = False,
        opinfo: OpInfoTest | None = OpInfoTest(),
        no_derivative: str | None = None,
-       dynamic_numbers: bool = False, out: bool | tuple[str, ...] = True,
+       dynamic_numbers: bool = False, view: bool | str = False,
+       out: bool | tuple[str, ...] = True,
        ) -> Callable[[Callable[..., Any]], OpDef]:  # fmt: skip
     """Register an op. `method=True` makes a Tensor method of the same name.
     A `grad_fn` of NOT_IMPLEMENTED makes `no_derivative` default to the op's name."""
@@ -97,7 +101,7 @@ def op(name: str, *, grad_fn: str | Callable[..., str] | None,
         missing = no_derivative or (name if grad_fn == NOT_IMPLEMENTED else None)
         opdef = OpDef(name, impl, grad_fn, saves, promote, method_name, inplace, operators,
                       namespaces, aliases, multi_output, opinfo, missing,
-                      dynamic_numbers, out)  # fmt: skip
+                      dynamic_numbers, view, out)  # fmt: skip
         OPS[name] = opdef
         return opdef
 

@@ -53,7 +53,7 @@ def infer_size(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
     return shape
 
 
-@op("reshape", grad_fn="ViewBackward0", saves=False)
+@op("reshape", view="reshape", grad_fn="ViewBackward0", saves=False)
 def reshape(input: Array, *shape: Any) -> Array:
     return jnp.reshape(input, infer_size(_size_args(shape), input.size))
 
@@ -87,7 +87,7 @@ def _view_wrapper(run: Any, input: Any, *shape: Any) -> Any:
     return run(input, *shape)
 
 
-@op("view", grad_fn="ViewBackward0", saves=False, namespaces=())
+@op("view", view="reshape", grad_fn="ViewBackward0", saves=False, namespaces=())
 @wrapper(_view_wrapper)
 def view(input: Array, *shape: Any) -> Array:
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
@@ -104,7 +104,7 @@ def _flatten_wrapper(run: Any, input: Any, start_dim: int = 0, end_dim: int = -1
     return run(input, start_dim, end_dim)
 
 
-@op("flatten", grad_fn="ViewBackward0", saves=False)
+@op("flatten", view="reshape", grad_fn="ViewBackward0", saves=False)
 @wrapper(_flatten_wrapper)
 def flatten(input: Array, start_dim: int = 0, end_dim: int = -1) -> Array:
     if input.ndim == 0:
@@ -116,7 +116,7 @@ def flatten(input: Array, start_dim: int = 0, end_dim: int = -1) -> Array:
     return input.reshape(input.shape[:s] + (math.prod(input.shape[s:e + 1]),) + input.shape[e + 1:])
 
 
-@op("permute", grad_fn="PermuteBackward0", saves=False)
+@op("permute", view=True, grad_fn="PermuteBackward0", saves=False)
 def permute(input: Array, *dims: Any) -> Array:
     axes = tuple(_errors.wrap_dim(d, input.ndim) for d in _size_args(dims))
     if len(axes) != input.ndim:
@@ -127,21 +127,21 @@ def permute(input: Array, *dims: Any) -> Array:
     return jnp.transpose(input, axes)
 
 
-@op("transpose", grad_fn="TransposeBackward0", saves=False, aliases=("swapaxes", "swapdims"))
+@op("transpose", view=True, grad_fn="TransposeBackward0", saves=False, aliases=("swapaxes", "swapdims"))
 def transpose(input: Array, dim0: int, dim1: int) -> Array:
     if input.ndim == 0:
         return input
     return jnp.swapaxes(input, _errors.wrap_dim(dim0, input.ndim), _errors.wrap_dim(dim1, input.ndim))
 
 
-@op("t", grad_fn="TBackward0", saves=False)
+@op("t", view=True, grad_fn="TBackward0", saves=False)
 def t(input: Array) -> Array:
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return input.T
 
 
-@op("squeeze", grad_fn=lambda input, dim=None: "SqueezeBackward0" if dim is None else (
+@op("squeeze", view=True, grad_fn=lambda input, dim=None: "SqueezeBackward0" if dim is None else (
     "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"), saves=False)  # fmt: skip
 def squeeze(input: Array, dim: Any = None) -> Array:
     if input.ndim == 0:
@@ -153,12 +153,12 @@ def squeeze(input: Array, dim: Any = None) -> Array:
     return jnp.squeeze(input, axes)
 
 
-@op("unsqueeze", grad_fn="UnsqueezeBackward0", saves=False)
+@op("unsqueeze", view=True, grad_fn="UnsqueezeBackward0", saves=False)
 def unsqueeze(input: Array, dim: int) -> Array:
     return jnp.expand_dims(input, _errors.wrap_dim(dim, input.ndim + 1))
 
 
-@op("expand", grad_fn="ExpandBackward0", saves=False, namespaces=())
+@op("expand", view=True, grad_fn="ExpandBackward0", saves=False, namespaces=())
 def expand(input: Array, *sizes: Any) -> Array:
     size = _size_args(sizes)
     if len(size) < input.ndim:
@@ -185,7 +185,7 @@ def expand(input: Array, *sizes: Any) -> Array:
     return jnp.broadcast_to(input, tuple(target))
 
 
-@op("expand_as", grad_fn="ExpandBackward0", saves=False, namespaces=())
+@op("expand_as", view=True, grad_fn="ExpandBackward0", saves=False, namespaces=())
 def expand_as(input: Array, other: Array) -> Array:
     return expand.impl(input, tuple(other.shape))
 
@@ -234,7 +234,7 @@ def stack(tensors: Any, dim: int = 0) -> Array:
     return jnp.stack([_dtype.cast(x, d) for x in tensors], axis=_errors.wrap_dim(dim, tensors[0].ndim + 1))
 
 
-@op("split", grad_fn=lambda input, split_size_or_sections, dim=0: "SplitBackward0" if isinstance(
+@op("split", view=True, grad_fn=lambda input, split_size_or_sections, dim=0: "SplitBackward0" if isinstance(
     split_size_or_sections, int) else "SplitWithSizesBackward0", saves=False, multi_output=True)  # fmt: skip
 def split(input: Array, split_size_or_sections: Any, dim: int = 0) -> tuple[Array, ...]:
     axis = _errors.wrap_dim(dim, input.ndim)
@@ -252,7 +252,7 @@ def split(input: Array, split_size_or_sections: Any, dim: int = 0) -> tuple[Arra
     return tuple(jax.lax.slice_in_dim(input, o, o + s, axis=axis) for o, s in zip(offsets, sizes))
 
 
-@op("chunk", grad_fn="SplitBackward0", saves=False, multi_output=True)
+@op("chunk", view=True, grad_fn="SplitBackward0", saves=False, multi_output=True)
 def chunk(input: Array, chunks: int, dim: int = 0) -> tuple[Array, ...]:
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
@@ -260,7 +260,7 @@ def chunk(input: Array, chunks: int, dim: int = 0) -> tuple[Array, ...]:
     return split.impl(input, max(1, -(-n // chunks)) if n else 1, dim)
 
 
-@op("unbind", grad_fn="UnbindBackward0", saves=False, multi_output=True)
+@op("unbind", view=True, grad_fn="UnbindBackward0", saves=False, multi_output=True)
 def unbind(input: Array, dim: int = 0) -> tuple[Array, ...]:
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
@@ -289,7 +289,7 @@ def flip(input: Array, dims: Any) -> Array:
     return jnp.flip(input, axes) if input.ndim else input
 
 
-@op("narrow", grad_fn="SliceBackward0", saves=False)
+@op("narrow", view=True, grad_fn="SliceBackward0", saves=False)
 def narrow(input: Array, dim: int, start: Any, length: int) -> Array:
     axis = _errors.wrap_dim(dim, input.ndim)
     if isinstance(start, jax.core.Tracer):
@@ -311,7 +311,7 @@ def triu(input: Array, diagonal: int = 0) -> Array:
     return jnp.triu(input, diagonal)
 
 
-@op("diagonal", grad_fn="DiagonalBackward0", saves=False)
+@op("diagonal", view=True, grad_fn="DiagonalBackward0", saves=False)
 def diagonal(input: Array, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Array:
     d1, d2 = _errors.wrap_dim(dim1, input.ndim), _errors.wrap_dim(dim2, input.ndim)
     if d1 == d2:
@@ -534,7 +534,7 @@ def _index_saves(input: Any, key: Any) -> bool:
     return index_name(input, key) == "IndexBackward0"
 
 
-@op("getitem", grad_fn=index_name, saves=_index_saves, method="__getitem__", namespaces=())
+@op("getitem", view=True, grad_fn=index_name, saves=_index_saves, method="__getitem__", namespaces=())
 def getitem(input: Array, key: Any) -> Array:
     parts = key if isinstance(key, tuple) else (key,)
     _check_key(input, parts)
@@ -612,7 +612,7 @@ def _other_shape(run: Any, input: Any, other: Any) -> Any:
     return run(input, tuple(other.shape))
 
 
-@op("view_as", grad_fn="ViewBackward0", saves=False, namespaces=())
+@op("view_as", view="reshape", grad_fn="ViewBackward0", saves=False, namespaces=())
 @wrapper(_other_shape)
 def view_as(input: Array, other: Any) -> Array:
     """`other`: the other tensor's shape (See _other_shape)."""
@@ -631,12 +631,12 @@ def _matrix_property_wrapper(run: Any, input: Any) -> Any:
     return input if input.ndim == 0 else run(input)  # torch: a 0-d tensor is its own mT
 
 
-@op("T", grad_fn="PermuteBackward0", saves=False, method=False, namespaces=())
+@op("T", view=True, grad_fn="PermuteBackward0", saves=False, method=False, namespaces=())
 def numpy_T(input: Array) -> Array:
     return jnp.transpose(input)
 
 
-@op("mT", grad_fn="TransposeBackward0", saves=False, method=False, namespaces=())
+@op("mT", view=True, grad_fn="TransposeBackward0", saves=False, method=False, namespaces=())
 @wrapper(_matrix_property_wrapper)
 def matrix_T(input: Array) -> Array:
     if input.ndim < 2:
@@ -671,7 +671,7 @@ def matrix_H(input: Array) -> Array:
 
 # --- more views and their copies ------------------------------------------------
 
-@op("select", grad_fn="SelectBackward0", saves=False)
+@op("select", view=True, grad_fn="SelectBackward0", saves=False)
 def select(input: Array, dim: int, index: int) -> Array:
     if input.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -695,7 +695,7 @@ def _select_prepare(input: Any, dim: int, index: Any) -> Any:
 select.impl.prepare = _select_prepare  # See Note [Value-dependent shapes]
 
 
-@op("movedim", grad_fn="PermuteBackward0", saves=False, aliases=("moveaxis",))
+@op("movedim", view=True, grad_fn="PermuteBackward0", saves=False, aliases=("moveaxis",))
 def movedim(input: Array, source: Any, destination: Any) -> Array:
     src, dst = _dims(source), _dims(destination)
     if len(src) != len(dst):
@@ -711,12 +711,12 @@ def movedim(input: Array, source: Any, destination: Any) -> Array:
     return jnp.moveaxis(input, s, d) if input.ndim else input
 
 
-@op("ravel", grad_fn="ViewBackward0", saves=False)
+@op("ravel", view="reshape", grad_fn="ViewBackward0", saves=False)
 def ravel(input: Array) -> Array:
     return jnp.ravel(input)
 
 
-@op("unflatten", grad_fn="ViewBackward0", saves=False)
+@op("unflatten", view="reshape", grad_fn="ViewBackward0", saves=False)
 def unflatten(input: Array, dim: int, sizes: Any) -> Array:
     axis = _errors.wrap_dim(dim, input.ndim)
     sizes = tuple(sizes)
@@ -845,7 +845,7 @@ def diagonal_copy(input: Array, offset: int = 0, dim1: int = 0, dim2: int = 1) -
     return diagonal.impl(input, offset, dim1, dim2)
 
 
-@op("linalg_diagonal", grad_fn="DiagonalBackward0", saves=False, method=False,
+@op("linalg_diagonal", view=True, grad_fn="DiagonalBackward0", saves=False, method=False,
     namespaces=("linalg",), aliases=("diagonal",), opinfo=OpInfoTest(name="linalg.diagonal"))
 def linalg_diagonal(A: Array, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Array:
     return diagonal.impl(A, offset, dim1, dim2)
@@ -1037,7 +1037,7 @@ def _tensor_split_prepare(input: Any, indices_or_sections: Any, dim: int = 0) ->
     return (input, indices_or_sections, dim), {}
 
 
-@op("tensor_split", grad_fn="SliceBackward0", saves=False, multi_output=True)
+@op("tensor_split", view=True, grad_fn="SliceBackward0", saves=False, multi_output=True)
 def tensor_split(input: Array, indices_or_sections: Any, dim: int = 0) -> tuple[Array, ...]:
     if input.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
@@ -1086,7 +1086,7 @@ def _split_along(name: str, min_dims: int, axis_of: Any) -> None:
 
     impl.__name__ = name
     impl.__doc__ = f"Same as `torch.{name}`."
-    op(name, grad_fn="SliceBackward0", saves=False, multi_output=True)(impl)
+    op(name, view=True, grad_fn="SliceBackward0", saves=False, multi_output=True)(impl)
 
 
 _split_along("hsplit", 1, lambda ndim: 1 if ndim > 1 else 0)
@@ -1094,7 +1094,7 @@ _split_along("vsplit", 2, lambda ndim: 0)
 _split_along("dsplit", 3, lambda ndim: 2)
 
 
-@op("split_with_sizes", grad_fn="SplitWithSizesBackward0", saves=False, multi_output=True)
+@op("split_with_sizes", view=True, grad_fn="SplitWithSizesBackward0", saves=False, multi_output=True)
 def split_with_sizes(input: Array, split_sizes: Any, dim: int = 0) -> tuple[Array, ...]:
     return split.impl(input, list(split_sizes), dim)
 
@@ -1159,7 +1159,7 @@ def _unfold(input: Array, dimension: int, size: int, step: int) -> Array:
 
 
 # "unfold" in the table is nn.functional.unfold (im2col); this is Tensor.unfold.
-@op("tensor_unfold", grad_fn="UnfoldBackward0", saves=False, method="unfold", namespaces=(),
+@op("tensor_unfold", view=True, grad_fn="UnfoldBackward0", saves=False, method="unfold", namespaces=(),
     opinfo=OpInfoTest(name="unfold"))  # fmt: skip
 def tensor_unfold(input: Array, dimension: int, size: int, step: int) -> Array:
     return _unfold(input, dimension, size, step)
@@ -1193,7 +1193,7 @@ def _as_strided(input: Array, size: Any, stride: Any, storage_offset: int | None
     return jnp.take(input.reshape(-1), index) if index.size else jnp.zeros(size, input.dtype)
 
 
-@op("as_strided", grad_fn="AsStridedBackward0", saves=False)
+@op("as_strided", view=True, grad_fn="AsStridedBackward0", saves=False)
 def as_strided(input: Array, size: Any, stride: Any, storage_offset: int | None = None) -> Array:
     return _as_strided(input, size, stride, storage_offset)
 
