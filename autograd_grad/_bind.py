@@ -31,7 +31,9 @@ _INPLACE_DUNDERS = {"__add__": "__iadd__", "__sub__": "__isub__", "__mul__": "__
 
 def _function(opdef: OpDef, takes_out: bool) -> Callable[..., Any]:
     def fn(*args: Any, **kwargs: Any) -> Any:
-        if takes_out and "out" in kwargs:
+        if "out" in kwargs:
+            if not takes_out:
+                raise TypeError(f"{opdef.name}() got an unexpected keyword argument 'out'")
             if kwargs["out"] is not None:
                 return _write_out(opdef, args, kwargs)
             kwargs = {k: v for k, v in kwargs.items() if k != "out"}
@@ -74,8 +76,11 @@ def _write_out(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any]) -> A
             warnings.warn(_errors.OUT_RESIZED.format(list(o.shape), list(r.shape)),
                           UserWarning, stacklevel=3)  # fmt: skip
         assign(o, r.to(o.dtype))
-    wrap = getattr(opdef.impl, "result_type", None)
-    return wrap(*outs) if len(outs) > 1 and wrap is not None else out
+    if opdef.multi_output:
+        # a namedtuple of the outs (torch.max(x, 1, out=...)); a list result: None
+        wrap = getattr(opdef.impl, "result_type", None)
+        return wrap(*outs) if wrap is not None else None
+    return out
 
 
 def _method(opdef: OpDef) -> Callable[..., Any]:

@@ -286,6 +286,7 @@ def _register_pools(n: int) -> None:
     op(f"max_pool{n}d_with_indices", grad_fn=pool_name("max"), namespaces=(), method=False,
        multi_output=True, opinfo=None)(max_pool_with_indices)  # fmt: skip
     op(f"avg_pool{n}d", grad_fn=pool_name("avg"), namespaces=F, method=False,
+       out=F if n > 1 else True,  # torch._C._nn.avg_pool2d/3d take out=
        opinfo=OpInfoTest(rtol=1e-3, atol=1e-3))(avg_pool)  # fmt: skip
 
 
@@ -1119,14 +1120,14 @@ def _check_grid(input: Array, grid: Array, n: int, interpolation_mode: int) -> N
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
 
 
-@op("grid_sampler_2d", grad_fn="GridSampler2DBackward0", method=False)
+@op("grid_sampler_2d", out=False, grad_fn="GridSampler2DBackward0", method=False)
 def grid_sampler_2d(input: Array, grid: Array, interpolation_mode: int, padding_mode: int,
                     align_corners: bool) -> Array:  # fmt: skip
     _check_grid(input, grid, 2, interpolation_mode)
     return _grid_sample(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
-@op("grid_sampler_3d", grad_fn="GridSampler3DBackward0", method=False)
+@op("grid_sampler_3d", out=False, grad_fn="GridSampler3DBackward0", method=False)
 def grid_sampler_3d(input: Array, grid: Array, interpolation_mode: int, padding_mode: int,
                     align_corners: bool) -> Array:  # fmt: skip
     _check_grid(input, grid, 3, interpolation_mode)

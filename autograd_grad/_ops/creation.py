@@ -165,7 +165,7 @@ def empty_strided(size: Any, stride: Any, *, dtype: Dtype | None = None) -> Arra
     return _filled(shape, 0, dtype or _dtype.get_default_dtype())
 
 
-@op("empty_permuted", grad_fn=None, method=False, opinfo=OpInfoTest())
+@op("empty_permuted", out=False, grad_fn=None, method=False, opinfo=OpInfoTest())
 @creation()
 def empty_permuted(size: Any, physical_layout: Any, *, dtype: Dtype | None = None) -> Array:
     shape = _tuple_size("empty_permuted", size)
@@ -195,7 +195,7 @@ def full(size: Any, fill_value: Any, *, dtype: Dtype | None = None) -> Array:
     return _filled(shape, _dtype.checked_scalar(value, d), d)
 
 
-@op("scalar_tensor", grad_fn=None, method=False, opinfo=OpInfoTest())
+@op("scalar_tensor", out=False, grad_fn=None, method=False, opinfo=OpInfoTest())
 @creation()
 def scalar_tensor(s: Any, *, dtype: Dtype | None = None) -> Array:
     value = _fill_value("scalar_tensor", s)
@@ -205,28 +205,28 @@ def scalar_tensor(s: Any, *, dtype: Dtype | None = None) -> Array:
 
 # --- *_like and new_* -----------------------------------------------------------------------
 
-@op("zeros_like", grad_fn=None, method=False, opinfo=OpInfoTest())
+@op("zeros_like", out=False, grad_fn=None, method=False, opinfo=OpInfoTest())
 @creation(operands=("input",))
 def zeros_like(input: Array, *, dtype: Dtype | None = None) -> Array:
     input = _input("zeros_like", input)
     return _filled(input.shape, 0, _of(input, dtype))
 
 
-@op("ones_like", grad_fn=None, method=False, opinfo=OpInfoTest())
+@op("ones_like", out=False, grad_fn=None, method=False, opinfo=OpInfoTest())
 @creation(operands=("input",))
 def ones_like(input: Array, *, dtype: Dtype | None = None) -> Array:
     input = _input("ones_like", input)
     return _filled(input.shape, 1, _of(input, dtype))
 
 
-@op("empty_like", grad_fn=None, method=False, opinfo=OpInfoTest())
+@op("empty_like", out=False, grad_fn=None, method=False, opinfo=OpInfoTest())
 @creation(operands=("input",))
 def empty_like(input: Array, *, dtype: Dtype | None = None) -> Array:
     input = _input("empty_like", input)
     return _filled(input.shape, 0, _of(input, dtype))
 
 
-@op("full_like", grad_fn=None, method=False, opinfo=OpInfoTest())
+@op("full_like", out=False, grad_fn=None, method=False, opinfo=OpInfoTest())
 @creation(operands=("input",))
 def full_like(input: Array, fill_value: Any, *, dtype: Dtype | None = None) -> Array:
     input = _input("full_like", input)

@@ -310,12 +310,12 @@ def _shift(input: Array, dim: Any, inverse: bool) -> Array:
     return jnp.roll(input, shifts, axis=dims)
 
 
-@op("fftshift", grad_fn="RollBackward0", saves=False, method=False, namespaces=("fft",))
+@op("fftshift", out=False, grad_fn="RollBackward0", saves=False, method=False, namespaces=("fft",))
 def fftshift(input: Array, dim: Any = None) -> Array:
     return _shift(input, dim, inverse=False)
 
 
-@op("ifftshift", grad_fn="RollBackward0", saves=False, method=False, namespaces=("fft",))
+@op("ifftshift", out=False, grad_fn="RollBackward0", saves=False, method=False, namespaces=("fft",))
 def ifftshift(input: Array, dim: Any = None) -> Array:
     return _shift(input, dim, inverse=True)
 
@@ -343,7 +343,7 @@ def _check_complex(name: str, input: Array) -> None:
         raise RuntimeError(f"{name} is not implemented for tensors with non-complex dtypes.")
 
 
-@op("real", grad_fn="SelectBackward0", saves=False, method=False)
+@op("real", out=False, grad_fn="SelectBackward0", saves=False, method=False)
 def real(input: Array) -> Array:
     return jnp.real(input)
 
@@ -361,7 +361,7 @@ def view_as_real(input: Array) -> Array:
     return jnp.stack([jnp.real(input), jnp.imag(input)], axis=-1)
 
 
-@op("view_as_complex", grad_fn="ViewAsComplexBackward0", saves=False, method=False)
+@op("view_as_complex", out=False, grad_fn="ViewAsComplexBackward0", saves=False, method=False)
 def view_as_complex(input: Array) -> Array:
     if input.dtype not in (jnp.float16, jnp.float32, jnp.float64):
         raise RuntimeError(
@@ -376,7 +376,7 @@ def view_as_complex(input: Array) -> Array:
     return jax.lax.complex(input[..., 0], input[..., 1])
 
 
-@op("conj", grad_fn="ConjBackward0", saves=False)
+@op("conj", out=False, grad_fn="ConjBackward0", saves=False)
 def conj(input: Array) -> Array:
     return jnp.conj(input)
 
@@ -386,12 +386,12 @@ def conj_physical(input: Array) -> Array:
     return jnp.conj(input)
 
 
-@op("resolve_conj", grad_fn=None, saves=False)
+@op("resolve_conj", out=False, grad_fn=None, saves=False)
 def resolve_conj(input: Array) -> Array:
     return input
 
 
-@op("resolve_neg", grad_fn=None, saves=False)
+@op("resolve_neg", out=False, grad_fn=None, saves=False)
 def resolve_neg(input: Array) -> Array:
     return input
 
@@ -464,7 +464,7 @@ def _stft_name(input: Any, n_fft: int, hop_length: Any = None, win_length: Any =
     return "SqueezeBackward4" if input.ndim == 1 else "TransposeBackward1"
 
 
-@op("stft", grad_fn=_stft_name)
+@op("stft", out=False, grad_fn=_stft_name)
 def stft(input: Array, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
          window: Array | None = None, center: bool = True, pad_mode: str = "reflect",
          normalized: bool = False, onesided: bool | None = None,

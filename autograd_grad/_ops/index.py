@@ -88,7 +88,7 @@ def take(input: Array, index: Array) -> Array:
     return jnp.take(flat, idx)
 
 
-@op("put", grad_fn="PutBackward0", inplace="put_")
+@op("put", out=False, grad_fn="PutBackward0", inplace="put_")
 def put(input: Array, index: Array, source: Array, accumulate: bool = False) -> Array:
     if source.size != index.size:
         raise IndexError(
@@ -164,7 +164,7 @@ def _index_put(input: Array, indices: Any, values: Array, accumulate: bool) -> A
     return input.at[key].add(values) if accumulate else input.at[key].set(values)
 
 
-@op("index_put", grad_fn="IndexPutBackward0", inplace="index_put_")
+@op("index_put", out=False, grad_fn="IndexPutBackward0", inplace="index_put_")
 def index_put(input: Array, indices: Any, values: Array, accumulate: bool = False) -> Array:
     for i, t in enumerate(indices):
         if t is None:  # torch's Python binding takes a list of Tensors only
@@ -191,13 +191,14 @@ def _clamped_key(input: Array, indices: Any) -> tuple[Array, ...]:
     return tuple(key)
 
 
-@op("_unsafe_masked_index", grad_fn="UnsafeMaskedIndexBackward0", method=False)
+@op("_unsafe_masked_index", out=False, grad_fn="UnsafeMaskedIndexBackward0", method=False)
 def _unsafe_masked_index(input: Array, mask: Array, indices: Any, fill: Any) -> Array:
     picked = input[_clamped_key(input, indices)]
     return jnp.where(mask, picked, _dtype.cast(fill, _dtype.from_np(input.dtype)))
 
 
-@op("_unsafe_masked_index_put_accumulate", grad_fn="UnsafeMaskedIndexPutAccumulateBackward0",
+@op("_unsafe_masked_index_put_accumulate",
+    out=False, grad_fn="UnsafeMaskedIndexPutAccumulateBackward0",
     method=False)  # fmt: skip
 def _unsafe_masked_index_put_accumulate(input: Array, mask: Array, indices: Any,
                                         values: Array) -> Array:  # fmt: skip
@@ -273,7 +274,8 @@ def _index_mask(shape: tuple[int, ...], axis: int, index: Array) -> Array:
     return hit.reshape((1,) * axis + (size,) + (1,) * (len(shape) - axis - 1))
 
 
-@op("index_fill", grad_fn=lambda input, dim, index, value: "IndexFillBackward1" if hasattr(
+@op("index_fill",
+    out=False, grad_fn=lambda input, dim, index, value: "IndexFillBackward1" if hasattr(
     value, "shape") else "IndexFillBackward0", inplace="index_fill_")  # fmt: skip
 def index_fill(input: Array, dim: int, index: Array, value: Any) -> Array:
     if index.dtype != jnp.int64:
@@ -294,7 +296,7 @@ def index_fill(input: Array, dim: int, index: Array, value: Any) -> Array:
 
 # --- masked_scatter / masked_select ---------------------------------------------------------------
 
-@op("masked_scatter", grad_fn="MaskedScatterBackward0", inplace="masked_scatter_")
+@op("masked_scatter", out=False, grad_fn="MaskedScatterBackward0", inplace="masked_scatter_")
 def masked_scatter(input: Array, mask: Array, source: Array) -> Array:
     if mask.dtype != jnp.bool_:
         raise RuntimeError(
@@ -347,7 +349,7 @@ def _check_slice_shape(src: Array, slice_shape: tuple[int, ...]) -> None:
             f"{list(src.shape)}, slice size = {list(slice_shape)}")
 
 
-@op("select_scatter", grad_fn="SelectScatterBackward0", saves=False)
+@op("select_scatter", out=False, grad_fn="SelectScatterBackward0", saves=False)
 def select_scatter(input: Array, src: Array, dim: int, index: int) -> Array:
     axis = _errors.wrap_dim(dim, input.ndim)
     size = input.shape[axis]
@@ -371,7 +373,7 @@ def slice_scatter(input: Array, src: Array, dim: int = 0, start: Any = None, end
     return input.at[key].set(src.astype(input.dtype))
 
 
-@op("diagonal_scatter", grad_fn="DiagonalScatterBackward0", saves=False)
+@op("diagonal_scatter", out=False, grad_fn="DiagonalScatterBackward0", saves=False)
 def diagonal_scatter(input: Array, src: Array, offset: int = 0, dim1: int = 0,
                      dim2: int = 1) -> Array:  # fmt: skip
     a1, a2 = _errors.wrap_dim(dim1, input.ndim), _errors.wrap_dim(dim2, input.ndim)
@@ -385,7 +387,7 @@ def diagonal_scatter(input: Array, src: Array, offset: int = 0, dim1: int = 0,
     return jnp.moveaxis(moved, (-2, -1), (a1, a2))
 
 
-@op("as_strided_scatter", grad_fn="AsStridedScatterBackward0", saves=False)
+@op("as_strided_scatter", out=False, grad_fn="AsStridedScatterBackward0", saves=False)
 def as_strided_scatter(input: Array, src: Array, size: Any, stride: Any,
                        storage_offset: Any = None) -> Array:  # fmt: skip
     size, stride = tuple(size), tuple(stride)
@@ -646,13 +648,13 @@ def _std_var_mean(input: Array, dim: Any, unbiased: Any, keepdim: bool, correcti
     return variance, mean
 
 
-@op("var_mean", grad_fn="VarMeanBackward0", multi_output=True, method=False)
+@op("var_mean", out=False, grad_fn="VarMeanBackward0", multi_output=True, method=False)
 def var_mean(input: Array, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
              correction: Any = None) -> Any:  # fmt: skip
     return _std_var_mean(input, dim, unbiased, keepdim, correction, "var_mean")
 
 
-@op("std_mean", grad_fn="StdMeanBackward0", multi_output=True, method=False)
+@op("std_mean", out=False, grad_fn="StdMeanBackward0", multi_output=True, method=False)
 def std_mean(input: Array, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
              correction: Any = None) -> Any:  # fmt: skip
     variance, mean = _std_var_mean(input, dim, unbiased, keepdim, correction, "std_mean")
@@ -845,7 +847,7 @@ def _cov(input: Array, correction: Any, fweights: Any, aweights: Any) -> Array:
     return jnp.squeeze(c / norm.astype(c.dtype))
 
 
-@op("cov", grad_fn="SqueezeBackward0")
+@op("cov", out=False, grad_fn="SqueezeBackward0")
 def cov(input: Array, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Array:
     return _cov(input, correction, fweights, aweights)
 
@@ -854,7 +856,7 @@ def _corrcoef_name(input: Any) -> str:
     return "DivBackward0" if input.ndim < 2 or input.shape[0] == 1 else "ClampBackward1"
 
 
-@op("corrcoef", grad_fn=_corrcoef_name)
+@op("corrcoef", out=False, grad_fn=_corrcoef_name)
 def corrcoef(input: Array) -> Array:
     c = _cov(input, 1, None, None)
     if c.ndim == 0:
@@ -907,7 +909,7 @@ def _slice(x: Array, axis: int, start: int, stop: int | None = None) -> Array:
     return jax.lax.slice_in_dim(x, s[0], max(s[0], s[1]), axis=axis)
 
 
-@op("gradient", grad_fn="CatBackward0", saves=False, multi_output=True, method=False)
+@op("gradient", out=False, grad_fn="CatBackward0", saves=False, multi_output=True, method=False)
 def gradient(input: Array, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> Any:
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
@@ -1024,12 +1026,12 @@ def _trapezoid(y: Array, x: Any, dx: Any, dim: int, name: str) -> Array:
     return (jnp.sum(yf, axis=axis) - ends * 0.5) * _dtype.cast(h, _dtype.from_np(yf.dtype))
 
 
-@op("trapezoid", grad_fn=_trapezoid_name, saves=_x_given, method=False)
+@op("trapezoid", out=False, grad_fn=_trapezoid_name, saves=_x_given, method=False)
 def trapezoid(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
     return _trapezoid(y, x, dx, dim, "trapezoid")
 
 
-@op("trapz", grad_fn=_trapezoid_name, saves=_x_given, method=False)
+@op("trapz", out=False, grad_fn=_trapezoid_name, saves=_x_given, method=False)
 def trapz(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
     return _trapezoid(y, x, dx, dim, "trapezoid")
 
@@ -1038,7 +1040,7 @@ def _cumulative_trapezoid_name(y: Any, x: Any = None, *args: Any, **kwargs: Any)
     return "DivBackward1" if hasattr(x, "shape") else "CumsumBackward0"
 
 
-@op("cumulative_trapezoid", grad_fn=_cumulative_trapezoid_name, saves=_x_given,
+@op("cumulative_trapezoid", out=False, grad_fn=_cumulative_trapezoid_name, saves=_x_given,
     method=False)
 def cumulative_trapezoid(y: Array, x: Any = None, *, dx: Any = None, dim: int = -1) -> Array:
     name = "cumulative_trapezoid"
@@ -1356,7 +1358,7 @@ def nonzero(input: Array, *, as_tuple: bool = False) -> Any:
 nonzero.impl.result_type = _nonzero_result  # type: ignore[attr-defined]
 
 
-@op("argwhere", grad_fn=None)
+@op("argwhere", out=False, grad_fn=None)
 def argwhere(input: Array) -> Array:
     return nonzero.impl(input)[0]
 
@@ -1390,7 +1392,7 @@ def _unique_name(input: Any, sorted: bool = True, return_inverse: bool = False, 
     return "Unique2Backward0" if dim is None else "UniqueDimBackward0"
 
 
-@op("unique", grad_fn=_unique_name, multi_output=True,
+@op("unique", out=False, grad_fn=_unique_name, multi_output=True,
     no_derivative="_unique2")  # fmt: skip
 def unique(input: Array, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
            return_counts: bool = False, dim: Any = None) -> Any:  # fmt: skip
@@ -1415,7 +1417,7 @@ def _consecutive_name(input: Any, return_inverse: bool = False, return_counts: b
     return "UniqueConsecutiveBackward0"
 
 
-@op("unique_consecutive", grad_fn=_consecutive_name, multi_output=True,
+@op("unique_consecutive", out=False, grad_fn=_consecutive_name, multi_output=True,
     no_derivative="unique_consecutive")  # fmt: skip
 def unique_consecutive(input: Array, return_inverse: bool = False, return_counts: bool = False,
                        dim: Any = None) -> Any:  # fmt: skip
@@ -1450,7 +1452,7 @@ def _repeat_interleave_name(input: Any, repeats: Any = None, *args: Any, **kwarg
     return "ViewBackward0" if isinstance(repeats, int) else "IndexSelectBackward0"
 
 
-@op("repeat_interleave", grad_fn=_repeat_interleave_name,
+@op("repeat_interleave", out=False, grad_fn=_repeat_interleave_name,
     saves=lambda input, repeats=None, *args, **kwargs: not isinstance(repeats, int))
 def repeat_interleave(input: Array, repeats: Any = None, dim: Any = None, *,
                       output_size: Any = None) -> Array:  # fmt: skip

@@ -220,7 +220,7 @@ def slogdet(input: Array) -> Any:
 slogdet.impl.result_type = _returns("slogdet", "sign", "logabsdet")  # type: ignore[attr-defined]
 
 
-@op("logdet", grad_fn="WhereBackward0")
+@op("logdet", out=False, grad_fn="WhereBackward0")
 def logdet(input: Array) -> Array:
     sign, logabsdet = _slogdet("logdet", input)
     if jnp.issubdtype(input.dtype, jnp.complexfloating):
@@ -700,7 +700,7 @@ def pinv(A: Array, rcond: Any = None, hermitian: bool = False, *, atol: Any = No
     return _pinv("linalg.pinv", A, atol, rtol, hermitian)
 
 
-@op("pinverse", grad_fn="LinalgPinvBackward0")
+@op("pinverse", out=False, grad_fn="LinalgPinvBackward0")
 def pinverse(input: Array, rcond: float = 1e-15) -> Array:
     return _pinv("linalg.pinv", input, None, rcond, False)
 
@@ -1039,7 +1039,7 @@ _EXPM_F32 = ("float32, sample 1 (entries up to 5e4): ours and torch's are both w
              "scaling)")
 
 
-@op("matrix_exp", grad_fn="LinalgMatrixExpBackward0", namespaces=("torch", "linalg"),
+@op("matrix_exp", out=False, grad_fn="LinalgMatrixExpBackward0", namespaces=("torch", "linalg"),
     opinfo=OpInfoTest(xfail={"forward:float32": _EXPM_F32, "grad:float32": _EXPM_F32}))
 def matrix_exp(A: Array) -> Array:  # noqa: N803
     _check_square("linalg.matrix_exp", A)

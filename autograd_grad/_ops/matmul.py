@@ -454,7 +454,7 @@ def multi_dot(tensors: Any) -> Array:
     return out.reshape(shape)
 
 
-@op("linalg_vander", grad_fn="CatBackward0", namespaces=("linalg",), aliases=("vander",),
+@op("linalg_vander", out=False, grad_fn="CatBackward0", namespaces=("linalg",), aliases=("vander",),
     method=False, opinfo=OpInfoTest(name="linalg.vander"))  # fmt: skip
 def linalg_vander(x: Array, *, N: int | None = None) -> Array:
     d = _dtype.from_np(x.dtype)
@@ -521,7 +521,7 @@ _COMPUTE_MODES = (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_eucli
                   "donot_use_mm_for_euclid_dist")  # fmt: skip
 
 
-@op("cdist", grad_fn=_cdist_name, method=False)
+@op("cdist", out=False, grad_fn=_cdist_name, method=False)
 def cdist(x1: Array, x2: Array, p: float = 2.0, compute_mode: str | None = None) -> Array:
     if compute_mode not in _COMPUTE_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
@@ -554,7 +554,7 @@ def cdist(x1: Array, x2: Array, p: float = 2.0, compute_mode: str | None = None)
     return _pnorm(diff, p, diff.ndim - 1, full_ties=True)
 
 
-@op("dist", grad_fn="DistBackward0")
+@op("dist", out=False, grad_fn="DistBackward0")
 def dist(input: Array, other: Array, p: Any = 2) -> Array:
     input, other = _dtype.promote(input, other)  # not p: an exponent, never cast
     d = _dtype.from_np(input.dtype)

@@ -18,7 +18,7 @@ Array = jax.Array
 F = ("nn.functional",)
 
 
-@op("gelu", grad_fn="GeluBackward0", namespaces=F, method=False)
+@op("gelu", out=("nn.functional",), grad_fn="GeluBackward0", namespaces=F, method=False)
 def gelu(input: Array, approximate: str = "none") -> Array:
     return jax.nn.gelu(input, approximate=approximate == "tanh")
 
@@ -28,7 +28,7 @@ def silu(input: Array, inplace: bool = False) -> Array:
     return jax.nn.silu(input)
 
 
-@op("softplus", grad_fn="SoftplusBackward0", namespaces=F, method=False)
+@op("softplus", out=("nn.functional",), grad_fn="SoftplusBackward0", namespaces=F, method=False)
 def softplus(input: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
     scaled = input * beta
     # torch: linear above the threshold (softplus_backward uses the same switch).
@@ -77,7 +77,7 @@ def _linear_name(input: Any, weight: Any, bias: Any = None) -> str:
     return {1: "SqueezeBackward4", 2: "MmBackward0"}.get(input.ndim, "UnsafeViewBackward0")
 
 
-@op("linear", grad_fn=_linear_name, namespaces=F, method=False)
+@op("linear", out=("nn.functional",), grad_fn=_linear_name, namespaces=F, method=False)
 def linear(input: Array, weight: Array, bias: Array | None = None) -> Array:
     if input.shape[-1] != weight.shape[-1]:
         a = input.reshape(-1, input.shape[-1])
@@ -296,7 +296,7 @@ def celu(input: Array, alpha: float = 1.0, inplace: bool = False) -> Array:
     return jnp.where(input > 0, input, alpha * jnp.expm1(safe / alpha))
 
 
-@op("logsigmoid", grad_fn="LogSigmoidBackward0", namespaces=F, method=False)
+@op("logsigmoid", out=("nn.functional",), grad_fn="LogSigmoidBackward0", namespaces=F, method=False)
 def logsigmoid(input: Array) -> Array:
     return jax.nn.log_sigmoid(input)
 
@@ -311,13 +311,13 @@ def tanhshrink(input: Array) -> Array:
     return input - jnp.tanh(input)
 
 
-@op("softshrink", grad_fn="SoftshrinkBackward0", namespaces=F, method=False)
+@op("softshrink", out=("nn.functional",), grad_fn="SoftshrinkBackward0", namespaces=F, method=False)
 def softshrink(input: Array, lambd: float = 0.5) -> Array:
     zero = jnp.zeros_like(input)
     return jnp.where(input > lambd, input - lambd, jnp.where(input < -lambd, input + lambd, zero))
 
 
-@op("hardshrink", grad_fn="HardshrinkBackward0", namespaces=F, method=False)
+@op("hardshrink", out=("nn.functional",), grad_fn="HardshrinkBackward0", namespaces=F, method=False)
 def hardshrink(input: Array, lambd: float = 0.5) -> Array:
     return jnp.where((input > lambd) | (input < -lambd), input, jnp.zeros_like(input))
 
@@ -345,7 +345,7 @@ def softmin(input: Array, dim: Any = None, _stacklevel: int = 3, dtype: Any = No
 
 
 # atol: torch's float32 second derivative has rounding noise of 3e-5 around 0 (p=0.5).
-@op("normalize", grad_fn="DivBackward0", namespaces=F, method=False,
+@op("normalize", out=("nn.functional",), grad_fn="DivBackward0", namespaces=F, method=False,
     opinfo=OpInfoTest(atol=1e-4))
 def normalize(input: Array, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Array:
     from .reduce import norm
@@ -855,7 +855,8 @@ def _check_normalized_shape(input: Array, shape: tuple[int, ...]) -> None:
             f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
 
 
-@op("native_layer_norm", grad_fn="NativeLayerNormBackward0", method=False, multi_output=True,
+@op("native_layer_norm",
+    out=False, grad_fn="NativeLayerNormBackward0", method=False, multi_output=True,
     opinfo=OpInfoTest(atol=1e-3, xfail={"gradgrad": (
         "torch's double backward of native_layer_norm without a weight raises \"Expected a "
         "proper Tensor but got None\" (layer_norm_double_backward); ours differentiates")}))  # fmt: skip
@@ -878,7 +879,8 @@ def native_layer_norm(input: Array, normalized_shape: Any, weight: Array | None,
 native_layer_norm.impl.result_type = _saved_stats_detached  # type: ignore[attr-defined]
 
 
-@op("native_group_norm", grad_fn="NativeGroupNormBackward0", method=False, multi_output=True,
+@op("native_group_norm",
+    out=False, grad_fn="NativeGroupNormBackward0", method=False, multi_output=True,
     opinfo=OpInfoTest(atol=1e-3, xfail={"batched": (
         "torch's batched grad with cotangents for mean and rstd raises a size mismatch in "
         "infinitely_differentiable_native_group_norm_backward; ours computes it")}))  # fmt: skip
@@ -1363,7 +1365,8 @@ def _segment_reduce_1d(data: Array, lengths: Array, reduce: str, initial: Any) -
     return jnp.where(empty, fill, total / jnp.where(empty, jnp.ones_like(count), count))
 
 
-@op("segment_reduce", grad_fn="SegmentReduceBackward0", method=False, aliases=("_segment_reduce",),
+@op("segment_reduce",
+    out=False, grad_fn="SegmentReduceBackward0", method=False, aliases=("_segment_reduce",),
     opinfo=OpInfoTest(name="_segment_reduce"))  # fmt: skip
 def segment_reduce(data: Array, reduce: str, *, lengths: Array | None = None,
                    indices: Array | None = None, offsets: Array | None = None, axis: int = 0,

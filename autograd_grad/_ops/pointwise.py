@@ -289,14 +289,14 @@ def _backward_name(name: str) -> str:
 def _unary(name: str, fn: Any, *, promote: str = FLOAT, saves: bool = True,
            grad_fn: str | None = "", aliases: tuple[str, ...] = (), operators: tuple[str, ...] = (),
            opinfo: OpInfoTest | None = OpInfoTest(),
-           namespaces: tuple[str, ...] = ("torch",)) -> None:  # fmt: skip
+           namespaces: tuple[str, ...] = ("torch",), out: bool = True) -> None:  # fmt: skip
     def impl(input: Array) -> Array:
         return fn(input)
 
     impl.__name__ = name
     op(name, grad_fn=_backward_name(name) if grad_fn == "" else grad_fn, saves=saves,
        promote=promote, inplace=f"{name}_", aliases=aliases, operators=operators,
-       opinfo=opinfo, namespaces=namespaces)(impl)  # fmt: skip
+       opinfo=opinfo, namespaces=namespaces, out=out)(impl)  # fmt: skip
 
 
 def _rsqrt(x: Array) -> Array:
@@ -453,7 +453,7 @@ _unary("sinc", _sinc, namespaces=("torch", "special"))
 _unary("reciprocal", jnp.reciprocal)
 _unary("neg", jnp.negative, promote=NONE, saves=False, aliases=("negative",), operators=("__neg__",))
 _unary("abs", _abs, promote=NONE, aliases=("absolute",), operators=("__abs__",))
-_unary("relu", _relu, promote=NONE, opinfo=OpInfoTest(name="nn.functional.relu"))
+_unary("relu", _relu, promote=NONE, opinfo=OpInfoTest(name="nn.functional.relu"), out=False)
 _unary("sign", _sign, promote=NONE, saves=False)
 _unary("sgn", _sgn, promote=NONE, saves=False)
 _unary("floor", jnp.floor, promote=NONE, saves=False)

@@ -53,7 +53,7 @@ def infer_size(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
     return shape
 
 
-@op("reshape", view="reshape", grad_fn="ViewBackward0", saves=False)
+@op("reshape", out=False, view="reshape", grad_fn="ViewBackward0", saves=False)
 def reshape(input: Array, *shape: Any) -> Array:
     return jnp.reshape(input, infer_size(_size_args(shape), input.size))
 
@@ -104,7 +104,7 @@ def _flatten_wrapper(run: Any, input: Any, start_dim: int = 0, end_dim: int = -1
     return run(input, start_dim, end_dim)
 
 
-@op("flatten", view="reshape", grad_fn="ViewBackward0", saves=False)
+@op("flatten", out=False, view="reshape", grad_fn="ViewBackward0", saves=False)
 @wrapper(_flatten_wrapper)
 def flatten(input: Array, start_dim: int = 0, end_dim: int = -1) -> Array:
     if input.ndim == 0:
@@ -116,7 +116,7 @@ def flatten(input: Array, start_dim: int = 0, end_dim: int = -1) -> Array:
     return input.reshape(input.shape[:s] + (math.prod(input.shape[s:e + 1]),) + input.shape[e + 1:])
 
 
-@op("permute", view=True, grad_fn="PermuteBackward0", saves=False)
+@op("permute", out=False, view=True, grad_fn="PermuteBackward0", saves=False)
 def permute(input: Array, *dims: Any) -> Array:
     axes = tuple(_errors.wrap_dim(d, input.ndim) for d in _size_args(dims))
     if len(axes) != input.ndim:
@@ -127,21 +127,23 @@ def permute(input: Array, *dims: Any) -> Array:
     return jnp.transpose(input, axes)
 
 
-@op("transpose", view=True, grad_fn="TransposeBackward0", saves=False, aliases=("swapaxes", "swapdims"))
+@op("transpose", out=False, view=True, grad_fn="TransposeBackward0", saves=False,
+    aliases=("swapaxes", "swapdims"))
 def transpose(input: Array, dim0: int, dim1: int) -> Array:
     if input.ndim == 0:
         return input
     return jnp.swapaxes(input, _errors.wrap_dim(dim0, input.ndim), _errors.wrap_dim(dim1, input.ndim))
 
 
-@op("t", view=True, grad_fn="TBackward0", saves=False)
+@op("t", out=False, view=True, grad_fn="TBackward0", saves=False)
 def t(input: Array) -> Array:
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return input.T
 
 
-@op("squeeze", view=True, grad_fn=lambda input, dim=None: "SqueezeBackward0" if dim is None else (
+@op("squeeze",
+    out=False, view=True, grad_fn=lambda input, dim=None: "SqueezeBackward0" if dim is None else (
     "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"), saves=False)  # fmt: skip
 def squeeze(input: Array, dim: Any = None) -> Array:
     if input.ndim == 0:
@@ -153,7 +155,7 @@ def squeeze(input: Array, dim: Any = None) -> Array:
     return jnp.squeeze(input, axes)
 
 
-@op("unsqueeze", view=True, grad_fn="UnsqueezeBackward0", saves=False)
+@op("unsqueeze", out=False, view=True, grad_fn="UnsqueezeBackward0", saves=False)
 def unsqueeze(input: Array, dim: int) -> Array:
     return jnp.expand_dims(input, _errors.wrap_dim(dim, input.ndim + 1))
 
@@ -190,7 +192,7 @@ def expand_as(input: Array, other: Array) -> Array:
     return expand.impl(input, tuple(other.shape))
 
 
-@op("broadcast_to", grad_fn="ExpandBackward0", saves=False)
+@op("broadcast_to", out=False, grad_fn="ExpandBackward0", saves=False)
 def broadcast_to(input: Array, size: Any) -> Array:
     return expand.impl(input, tuple(size))
 
@@ -234,8 +236,9 @@ def stack(tensors: Any, dim: int = 0) -> Array:
     return jnp.stack([_dtype.cast(x, d) for x in tensors], axis=_errors.wrap_dim(dim, tensors[0].ndim + 1))
 
 
-@op("split", view=True, grad_fn=lambda input, split_size_or_sections, dim=0: "SplitBackward0" if isinstance(
-    split_size_or_sections, int) else "SplitWithSizesBackward0", saves=False, multi_output=True)  # fmt: skip
+@op("split", out=False, view=True, grad_fn=lambda input, split_size_or_sections, dim=0: (
+    "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"),
+    saves=False, multi_output=True)  # fmt: skip
 def split(input: Array, split_size_or_sections: Any, dim: int = 0) -> tuple[Array, ...]:
     axis = _errors.wrap_dim(dim, input.ndim)
     n = input.shape[axis]
@@ -252,7 +255,7 @@ def split(input: Array, split_size_or_sections: Any, dim: int = 0) -> tuple[Arra
     return tuple(jax.lax.slice_in_dim(input, o, o + s, axis=axis) for o, s in zip(offsets, sizes))
 
 
-@op("chunk", view=True, grad_fn="SplitBackward0", saves=False, multi_output=True)
+@op("chunk", out=False, view=True, grad_fn="SplitBackward0", saves=False, multi_output=True)
 def chunk(input: Array, chunks: int, dim: int = 0) -> tuple[Array, ...]:
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
@@ -260,7 +263,7 @@ def chunk(input: Array, chunks: int, dim: int = 0) -> tuple[Array, ...]:
     return split.impl(input, max(1, -(-n // chunks)) if n else 1, dim)
 
 
-@op("unbind", view=True, grad_fn="UnbindBackward0", saves=False, multi_output=True)
+@op("unbind", out=False, view=True, grad_fn="UnbindBackward0", saves=False, multi_output=True)
 def unbind(input: Array, dim: int = 0) -> tuple[Array, ...]:
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
@@ -283,13 +286,13 @@ def repeat(input: Array, *sizes: Any) -> Array:
     return jnp.tile(x, reps)
 
 
-@op("flip", grad_fn="FlipBackward0", saves=False)
+@op("flip", out=False, grad_fn="FlipBackward0", saves=False)
 def flip(input: Array, dims: Any) -> Array:
     axes = tuple(_errors.wrap_dim(d, input.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
     return jnp.flip(input, axes) if input.ndim else input
 
 
-@op("narrow", view=True, grad_fn="SliceBackward0", saves=False)
+@op("narrow", out=False, view=True, grad_fn="SliceBackward0", saves=False)
 def narrow(input: Array, dim: int, start: Any, length: int) -> Array:
     axis = _errors.wrap_dim(dim, input.ndim)
     if isinstance(start, jax.core.Tracer):
@@ -311,7 +314,7 @@ def triu(input: Array, diagonal: int = 0) -> Array:
     return jnp.triu(input, diagonal)
 
 
-@op("diagonal", view=True, grad_fn="DiagonalBackward0", saves=False)
+@op("diagonal", out=False, view=True, grad_fn="DiagonalBackward0", saves=False)
 def diagonal(input: Array, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Array:
     d1, d2 = _errors.wrap_dim(dim1, input.ndim), _errors.wrap_dim(dim2, input.ndim)
     if d1 == d2:
@@ -319,7 +322,7 @@ def diagonal(input: Array, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Arr
     return jnp.diagonal(input, offset, d1, d2)
 
 
-@op("trace", grad_fn="TraceBackward0", saves=False)
+@op("trace", out=False, grad_fn="TraceBackward0", saves=False)
 def trace(input: Array) -> Array:
     if input.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input.ndim))
@@ -327,7 +330,7 @@ def trace(input: Array) -> Array:
     return out.astype(jnp.int64) if jnp.issubdtype(input.dtype, jnp.integer) else out
 
 
-@op("clone", grad_fn="CloneBackward0", saves=False)
+@op("clone", out=False, grad_fn="CloneBackward0", saves=False)
 def clone(input: Array, *, memory_format: Any = None) -> Array:
     return jnp.array(input, copy=True)
 
@@ -387,7 +390,7 @@ def index_select(input: Array, dim: int, index: Array) -> Array:
     return jnp.take(input, index.reshape(-1), axis=_errors.wrap_dim(dim, input.ndim))
 
 
-@op("masked_fill", grad_fn=lambda input, mask, value: "MaskedFillBackward1" if hasattr(
+@op("masked_fill", out=False, grad_fn=lambda input, mask, value: "MaskedFillBackward1" if hasattr(
     value, "shape") else "MaskedFillBackward0", inplace="masked_fill_")  # fmt: skip
 def masked_fill(input: Array, mask: Array, value: Any) -> Array:
     if mask.dtype != jnp.bool_:
@@ -671,7 +674,7 @@ def matrix_H(input: Array) -> Array:
 
 # --- more views and their copies ------------------------------------------------
 
-@op("select", view=True, grad_fn="SelectBackward0", saves=False)
+@op("select", out=False, view=True, grad_fn="SelectBackward0", saves=False)
 def select(input: Array, dim: int, index: int) -> Array:
     if input.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -695,7 +698,7 @@ def _select_prepare(input: Any, dim: int, index: Any) -> Any:
 select.impl.prepare = _select_prepare  # See Note [Value-dependent shapes]
 
 
-@op("movedim", view=True, grad_fn="PermuteBackward0", saves=False, aliases=("moveaxis",))
+@op("movedim", out=False, view=True, grad_fn="PermuteBackward0", saves=False, aliases=("moveaxis",))
 def movedim(input: Array, source: Any, destination: Any) -> Array:
     src, dst = _dims(source), _dims(destination)
     if len(src) != len(dst):
@@ -711,12 +714,12 @@ def movedim(input: Array, source: Any, destination: Any) -> Array:
     return jnp.moveaxis(input, s, d) if input.ndim else input
 
 
-@op("ravel", view="reshape", grad_fn="ViewBackward0", saves=False)
+@op("ravel", out=False, view="reshape", grad_fn="ViewBackward0", saves=False)
 def ravel(input: Array) -> Array:
     return jnp.ravel(input)
 
 
-@op("unflatten", view="reshape", grad_fn="ViewBackward0", saves=False)
+@op("unflatten", out=False, view="reshape", grad_fn="ViewBackward0", saves=False)
 def unflatten(input: Array, dim: int, sizes: Any) -> Array:
     axis = _errors.wrap_dim(dim, input.ndim)
     sizes = tuple(sizes)
@@ -733,28 +736,28 @@ def unflatten(input: Array, dim: int, sizes: Any) -> Array:
     return input.reshape(input.shape[:axis] + shape + input.shape[axis + 1:])
 
 
-@op("tile", grad_fn="RepeatBackward0", saves=False)
+@op("tile", out=False, grad_fn="RepeatBackward0", saves=False)
 def tile(input: Array, *dims: Any) -> Array:
     reps = _size_args(dims)
     reps = (1,) * (input.ndim - len(reps)) + reps  # torch: missing leading reps are 1
     return repeat.impl(input, reps)
 
 
-@op("fliplr", grad_fn="FlipBackward0", saves=False)
+@op("fliplr", out=False, grad_fn="FlipBackward0", saves=False)
 def fliplr(input: Array) -> Array:
     if input.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return jnp.flip(input, 1)
 
 
-@op("flipud", grad_fn="FlipBackward0", saves=False)
+@op("flipud", out=False, grad_fn="FlipBackward0", saves=False)
 def flipud(input: Array) -> Array:
     if input.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return jnp.flip(input, 0)
 
 
-@op("rot90", grad_fn="Rot90Backward0", saves=False)
+@op("rot90", out=False, grad_fn="Rot90Backward0", saves=False)
 def rot90(input: Array, k: int = 1, dims: Any = (0, 1)) -> Array:
     dims = tuple(dims)
     if len(dims) != 2:
@@ -768,7 +771,7 @@ def rot90(input: Array, k: int = 1, dims: Any = (0, 1)) -> Array:
     return jnp.rot90(input, k, axes)
 
 
-@op("roll", grad_fn="RollBackward0", saves=False)
+@op("roll", out=False, grad_fn="RollBackward0", saves=False)
 def roll(input: Array, shifts: Any, dims: Any = None) -> Array:
     shifts = _dims(shifts)
     dims = () if dims is None else _dims(dims)
@@ -819,7 +822,7 @@ def _diag_embed(input: Array, offset: int, dim1: int, dim2: int) -> Array:
     return jnp.moveaxis(out, (-2, -1), (d1, d2))
 
 
-@op("diag_embed", grad_fn="DiagEmbedBackward0", saves=False)
+@op("diag_embed", out=False, grad_fn="DiagEmbedBackward0", saves=False)
 def diag_embed(input: Array, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Array:
     return _diag_embed(input, offset, dim1, dim2)
 
@@ -835,7 +838,7 @@ def diag(input: Array, diagonal: int = 0) -> Array:
     return jnp.diagonal(input, diagonal)
 
 
-@op("diagflat", grad_fn="DiagEmbedBackward0", saves=False)
+@op("diagflat", out=False, grad_fn="DiagEmbedBackward0", saves=False)
 def diagflat(input: Array, offset: int = 0) -> Array:
     return _diag_embed(input.reshape(-1), offset, 0, 1)
 
@@ -845,7 +848,7 @@ def diagonal_copy(input: Array, offset: int = 0, dim1: int = 0, dim2: int = 1) -
     return diagonal.impl(input, offset, dim1, dim2)
 
 
-@op("linalg_diagonal", view=True, grad_fn="DiagonalBackward0", saves=False, method=False,
+@op("linalg_diagonal", out=False, view=True, grad_fn="DiagonalBackward0", saves=False, method=False,
     namespaces=("linalg",), aliases=("diagonal",), opinfo=OpInfoTest(name="linalg.diagonal"))
 def linalg_diagonal(A: Array, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Array:
     return diagonal.impl(A, offset, dim1, dim2)
@@ -874,7 +877,8 @@ def _atleast(n: int) -> OpDef:
 
     impl.__name__ = f"atleast_{n}d"
     impl.__doc__ = f"Same as `torch.atleast_{n}d` on one tensor."
-    return op(impl.__name__, grad_fn=name, saves=False, method=False)(wrapper(atleast_wrapper)(impl))
+    return op(impl.__name__, grad_fn=name, saves=False, method=False, out=False)(
+        wrapper(atleast_wrapper)(impl))
 
 
 atleast_1d, atleast_2d, atleast_3d = _atleast(1), _atleast(2), _atleast(3)
@@ -892,7 +896,8 @@ def _broadcast_tensors_wrapper(run: Any, *tensors: Any) -> Any:
     return tuple(t if tuple(t.shape) == shape else o for t, o in zip(tensors, outs))
 
 
-@op("broadcast_tensors", grad_fn="ExpandBackward0", saves=False, method=False, multi_output=True)
+@op("broadcast_tensors",
+    out=False, grad_fn="ExpandBackward0", saves=False, method=False, multi_output=True)
 @wrapper(_broadcast_tensors_wrapper)
 def broadcast_tensors(*tensors: Array) -> tuple[Array, ...]:
     shape = jnp.broadcast_shapes(*(t.shape for t in tensors))
@@ -909,7 +914,7 @@ def _meshgrid_wrapper(run: Any, *tensors: Any, indexing: str | None = None) -> A
     return run(*_sequence(tensors), indexing=indexing)
 
 
-@op("meshgrid", grad_fn="ExpandBackward0", saves=False, method=False, multi_output=True)
+@op("meshgrid", out=False, grad_fn="ExpandBackward0", saves=False, method=False, multi_output=True)
 @wrapper(_meshgrid_wrapper)
 def meshgrid(*tensors: Array, indexing: str | None = None) -> tuple[Array, ...]:
     if not tensors:
@@ -937,7 +942,7 @@ def _cartesian_prod_wrapper(run: Any, *tensors: Any) -> Any:
     return run(*tensors)
 
 
-@op("cartesian_prod", grad_fn="StackBackward0", saves=False, method=False)
+@op("cartesian_prod", out=False, grad_fn="StackBackward0", saves=False, method=False)
 @wrapper(_cartesian_prod_wrapper)
 def cartesian_prod(*tensors: Array) -> Array:
     for t in tensors:
@@ -953,7 +958,7 @@ def _combinations_wrapper(run: Any, input: Any, r: int = 2, with_replacement: bo
     return run(input, r, with_replacement)
 
 
-@op("combinations", grad_fn="StackBackward0", saves=False, method=False)
+@op("combinations", out=False, grad_fn="StackBackward0", saves=False, method=False)
 @wrapper(_combinations_wrapper)
 def combinations(input: Array, r: int = 2, with_replacement: bool = False) -> Array:
     _vector_check(input)
@@ -995,7 +1000,7 @@ def column_stack(tensors: Any) -> Array:
     return cat.impl([t.reshape(t.size, 1) if t.ndim <= 1 else t for t in parts], 1)
 
 
-@op("block_diag", grad_fn="BlockDiagBackward0", saves=False, method=False)
+@op("block_diag", out=False, grad_fn="BlockDiagBackward0", saves=False, method=False)
 def block_diag(*tensors: Array) -> Array:
     for i, t in enumerate(tensors):
         if t.ndim > 2:
@@ -1037,7 +1042,7 @@ def _tensor_split_prepare(input: Any, indices_or_sections: Any, dim: int = 0) ->
     return (input, indices_or_sections, dim), {}
 
 
-@op("tensor_split", view=True, grad_fn="SliceBackward0", saves=False, multi_output=True)
+@op("tensor_split", out=False, view=True, grad_fn="SliceBackward0", saves=False, multi_output=True)
 def tensor_split(input: Array, indices_or_sections: Any, dim: int = 0) -> tuple[Array, ...]:
     if input.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
@@ -1086,7 +1091,7 @@ def _split_along(name: str, min_dims: int, axis_of: Any) -> None:
 
     impl.__name__ = name
     impl.__doc__ = f"Same as `torch.{name}`."
-    op(name, view=True, grad_fn="SliceBackward0", saves=False, multi_output=True)(impl)
+    op(name, view=True, grad_fn="SliceBackward0", saves=False, multi_output=True, out=False)(impl)
 
 
 _split_along("hsplit", 1, lambda ndim: 1 if ndim > 1 else 0)
@@ -1094,7 +1099,8 @@ _split_along("vsplit", 2, lambda ndim: 0)
 _split_along("dsplit", 3, lambda ndim: 2)
 
 
-@op("split_with_sizes", view=True, grad_fn="SplitWithSizesBackward0", saves=False, multi_output=True)
+@op("split_with_sizes",
+    out=False, view=True, grad_fn="SplitWithSizesBackward0", saves=False, multi_output=True)
 def split_with_sizes(input: Array, split_sizes: Any, dim: int = 0) -> tuple[Array, ...]:
     return split.impl(input, list(split_sizes), dim)
 
@@ -1105,12 +1111,12 @@ def split_with_sizes_copy(input: Array, split_sizes: Any, dim: int = 0) -> tuple
     return split.impl(input, list(split_sizes), dim)
 
 
-@op("unsafe_split", grad_fn="UnsafeSplitBackward0", saves=False, multi_output=True)
+@op("unsafe_split", out=False, grad_fn="UnsafeSplitBackward0", saves=False, multi_output=True)
 def unsafe_split(input: Array, split_size: int, dim: int = 0) -> tuple[Array, ...]:
     return split.impl(input, split_size, dim)
 
 
-@op("unsafe_chunk", grad_fn="UnsafeSplitBackward0", saves=False, multi_output=True)
+@op("unsafe_chunk", out=False, grad_fn="UnsafeSplitBackward0", saves=False, multi_output=True)
 def unsafe_chunk(input: Array, chunks: int, dim: int = 0) -> tuple[Array, ...]:
     return chunk.impl(input, chunks, dim)
 
@@ -1193,7 +1199,7 @@ def _as_strided(input: Array, size: Any, stride: Any, storage_offset: int | None
     return jnp.take(input.reshape(-1), index) if index.size else jnp.zeros(size, input.dtype)
 
 
-@op("as_strided", view=True, grad_fn="AsStridedBackward0", saves=False)
+@op("as_strided", out=False, view=True, grad_fn="AsStridedBackward0", saves=False)
 def as_strided(input: Array, size: Any, stride: Any, storage_offset: int | None = None) -> Array:
     return _as_strided(input, size, stride, storage_offset)
 
@@ -1275,7 +1281,8 @@ def sum_to_size(input: Array, *size: Any) -> Array:
     return jnp.sum(input, axis=axes, keepdims=True).reshape(shape) if axes else input
 
 
-@op("fill", grad_fn=lambda input, value: "FillBackward1" if hasattr(value, "shape") else (
+@op("fill",
+    out=False, grad_fn=lambda input, value: "FillBackward1" if hasattr(value, "shape") else (
     "FillBackward0"), saves=False, method=False)  # fmt: skip
 def fill(input: Array, value: Any) -> Array:
     d = _dtype.from_np(input.dtype)

@@ -547,7 +547,7 @@ def isneginf(input: Array) -> Array:
         input.shape, bool)  # fmt: skip
 
 
-@op("isreal", grad_fn=None, saves=False)
+@op("isreal", out=False, grad_fn=None, saves=False)
 def isreal(input: Array) -> Array:
     if jnp.issubdtype(input.dtype, jnp.complexfloating):
         return jnp.imag(input) == 0
@@ -591,7 +591,7 @@ def _close(input: Array, other: Array, rtol: float, atol: float, equal_nan: bool
     return close | (fine & (_dtype.cast(actual, e) <= _dtype.cast(allowed, e)))
 
 
-@op("isclose", grad_fn=None, saves=False)
+@op("isclose", out=False, grad_fn=None, saves=False)
 def isclose(input: Array, other: Array, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Array:  # fmt: skip
     return _close(input, other, rtol, atol, equal_nan)
@@ -1075,7 +1075,7 @@ _bessel("airy_ai", _airy_ai)
 
 # --- positive -----------------------------------------------------------------------------------
 
-@op("positive", grad_fn=None, saves=False, operators=("__pos__",))
+@op("positive", out=False, grad_fn=None, saves=False, operators=("__pos__",))
 def positive(input: Array) -> Array:
     if input.dtype == jnp.bool_:
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
