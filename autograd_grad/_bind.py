@@ -561,7 +561,7 @@ def _copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")  # fmt: skip
     if self.dtype.is_complex is False and src.dtype.is_complex:
-        warn_once(_errors.COMPLEX_TO_REAL, stacklevel=3)
+        warn_once(_errors.COMPLEX_TO_REAL, stacklevel=2)
         src = src.real
     return assign(self, dispatch(OPS["copy"], (self, src.to(self.dtype)), {},
                                  out_dtype=self.dtype))  # fmt: skip
@@ -589,6 +589,7 @@ def bind() -> None:
         "__getitem__": _getitem, "__setitem__": _setitem, "to": _to, "cuda": _cuda,
         "cpu": _cpu, "T": property(_method(OPS["T"])), "mT": property(_method(OPS["mT"])),
         "H": property(_method(OPS["H"])), "mH": property(_method(OPS["mH"])),
+        "real": property(_method(OPS["real"])), "imag": property(_method(OPS["imag"])),
         "new_tensor": _new_tensor, "fill_": _fill_,
         "copy_": _copy_,
         "type_as": lambda self, other: _to(self, other.dtype),

@@ -1645,3 +1645,13 @@ def test_no_grad_views_of_grad_tensors():
 def test_tensor_from_bfloat16_numpy():
     # numpy has no bfloat16; ml_dtypes arrays (JAX's) are accepted here, torch has no equivalent.
     assert ag.tensor(ml_dtypes.bfloat16(1.5) * np.ones(2, ml_dtypes.bfloat16)).dtype is ag.bfloat16
+
+
+def test_real_and_imag_properties() -> None:
+    def prog(t, x):
+        z = t.complex(x, x * 2)
+        y = t.zeros(3)
+        y.copy_(z.detach())  # complex to real: torch's warning, the real part
+        return z.real, z.imag, t.autograd.grad((z.real * z.imag).sum(), x), y, x.real
+
+    same_in_both(prog, leaf([1.0, -2.0, 0.5]))
