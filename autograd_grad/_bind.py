@@ -567,6 +567,54 @@ def _copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
                                  out_dtype=self.dtype))  # fmt: skip
 
 
+def _polygamma(self: Tensor, n: int) -> Tensor:
+    """Same as `Tensor.polygamma(n)`: torch.polygamma(n, self)."""
+    return dispatch(OPS["polygamma"], (n, self), {})
+
+
+def _polygamma_(self: Tensor, n: int) -> Tensor:
+    check_inplace(self)
+    return assign(self, dispatch(OPS["polygamma"], (n, self), {}, out_dtype=self.dtype))
+
+
+def _squeeze_name(*dims: Any, dim: Any = None) -> str:
+    dims = dims or ((dim,) if dim is not None else ())
+    if not dims:
+        return "SqueezeBackward3"
+    return "SqueezeBackward5" if isinstance(dims[0], (tuple, list)) else "SqueezeBackward4"
+
+
+# In-place view ops (x.t_(), x.unsqueeze_(0)): the tensor becomes that view of itself; a view
+# stays a view of its base, so writes through it still reach the base (See Note [Views]).
+# Their nodes are torch's in-place overloads' (TBackward1...).
+_INPLACE_VIEWS: dict[str, tuple[str, Callable[..., str]]] = {
+    "t_": ("t", lambda: "TBackward1"),
+    "transpose_": ("transpose", lambda dim0, dim1: "TransposeBackward1"),
+    "squeeze_": ("squeeze", _squeeze_name),
+    "unsqueeze_": ("unsqueeze", lambda dim: "UnsqueezeBackward1"),
+    "as_strided_": ("as_strided", lambda *a, **k: "AsStridedBackward1"),
+}
+
+
+def _inplace_view(name: str) -> Callable[..., Tensor]:
+    op_name, node_name = _INPLACE_VIEWS[name]
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        check_inplace(self)
+        if self.__dict__.get("_views"):
+            raise NotImplementedError(
+                f"{name}() of a tensor that has live views: its views would lose their base")
+        result = dispatch(OPS[op_name], (self, *args), kwargs, grad_fn=node_name(*args, **kwargs))
+        view = result._view
+        self._version += 1
+        self._set_value(result._value)
+        if self._view is not None and view is not None:
+            _views.adopt(self, view)
+        return self
+
+    return method
+
+
 def bind() -> None:
     for opdef in OPS.values():
         for ns in opdef.namespaces:
@@ -590,6 +638,8 @@ def bind() -> None:
         "cpu": _cpu, "T": property(_method(OPS["T"])), "mT": property(_method(OPS["mT"])),
         "H": property(_method(OPS["H"])), "mH": property(_method(OPS["mH"])),
         "real": property(_method(OPS["real"])), "imag": property(_method(OPS["imag"])),
+        "polygamma": _polygamma, "polygamma_": _polygamma_,
+        **{name: _inplace_view(name) for name in _INPLACE_VIEWS},
         "new_tensor": _new_tensor, "fill_": _fill_,
         "copy_": _copy_,
         "type_as": lambda self, other: _to(self, other.dtype),

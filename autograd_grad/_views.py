@@ -48,10 +48,15 @@ class View(NamedTuple):
 
 def _register(base: Tensor, view: Tensor, steps: tuple[Any, ...]) -> None:
     view.__dict__["_view"] = View(base, steps)
-    views = base.__dict__.get("_views")
-    if views is None:
-        views = base.__dict__["_views"] = weakref.WeakSet()
-    views.add(view)
+    # The base's live views, by identity (a WeakSet would compare tensors with ==).
+    views = base.__dict__.setdefault("_views", {})
+    key = id(view)
+    views[key] = weakref.ref(view, lambda _, views=views, key=key: views.pop(key, None))
+
+
+def _live_views(base: Tensor) -> list[Tensor]:
+    refs = list(base.__dict__.get("_views", {}).values())
+    return [w for w in (r() for r in refs) if w is not None]
 
 
 def track(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -74,6 +79,11 @@ def track(opdef: OpDef, args: tuple[Any, ...], kwargs: dict[str, Any],
     for i, r in enumerate(results):
         step = (opdef.name, tuple(args[1:]), tuple(sorted(kwargs.items())), i if multi else None)
         _register(base, r, (*prefix, step))
+
+
+def adopt(t: Tensor, view: View) -> None:
+    """`t` (a view) now reads its base through `view`'s steps (an in-place view op)."""
+    _register(view.base, t, view.steps)
 
 
 def detached(t: Tensor, alias: Tensor, step: tuple[Any, ...] = DETACH) -> Tensor:
@@ -164,8 +174,7 @@ def after_write(t: Tensor, store: Any) -> None:
         else:
             new = dispatch(OPS["_write_view"], (base, t), {"steps": view.steps})
             store(base, new, count=False)  # one write, one version
-    views = base.__dict__.get("_views")
-    for w in list(views or ()):
+    for w in _live_views(base):
         steps = w._view.steps
         with set_grad_enabled(w.requires_grad and not hidden(steps)):
             w._set_value(dispatch(OPS["_read_view"], (base,), {"steps": steps})._value)

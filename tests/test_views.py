@@ -113,3 +113,30 @@ def test_more_view_ops() -> None:
         return x
 
     same_in_both(prog, const([[0.0] * 4] * 3))
+
+
+def test_in_place_view_ops() -> None:
+    def prog(t, a):
+        out = []
+        for call in ("t_()", "transpose_(0, 1)", "unsqueeze_(0)", "as_strided_((3, 2), (1, 3))"):
+            y = a * 2
+            r = eval("y." + call)  # noqa: S307 - the call under test
+            out.append((y.grad_fn.name(), r is y, y.shape, y._version))
+        s = (a * 1).unsqueeze(0)
+        s.squeeze_()
+        out.append((s.grad_fn.name(), s.shape))
+        z = t.zeros(2, 3)
+        v = z[0]
+        v.unsqueeze_(0)
+        v.fill_(5)  # still a view of z
+        q = a * 1
+        q.t_()
+        grads = t.autograd.grad((q * t.arange(6.0).reshape(3, 2)).sum(), a)
+        return out, z, v._base is z, grads
+
+    same_in_both(prog, A)
+
+    def leaf_error(t, a):
+        a.t_()
+
+    same_in_both(leaf_error, A)

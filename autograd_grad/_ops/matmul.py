@@ -121,7 +121,7 @@ def outer(input: Array, vec2: Array) -> Array:
     return jnp.outer(input, vec2)
 
 
-@op("addmm", grad_fn="AddmmBackward0")
+@op("addmm", grad_fn="AddmmBackward0", inplace="addmm_")
 def addmm(input: Array, mat1: Array, mat2: Array, *, beta: Any = 1, alpha: Any = 1) -> Array:
     prod = mm.impl(mat1, mat2)
     return beta * input + alpha * prod if (beta, alpha) != (1, 1) else input + prod

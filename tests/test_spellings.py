@@ -1,7 +1,9 @@
-"""`out=`: every op-table function whose op_db entry calls torch's own function, run with
-`out=` tensors on its first OpInfo sample, against torch: the same written values, dtypes and
-shapes, the out tensors returned, and the same TypeError where torch's function takes no
-`out=` (the op's `OpDef.out` says which). Plus torch's errors and warning for out=."""
+"""Every op as torch spells it. For each op-table entry with op_db entries: the torch function,
+Tensor method and in-place method of the same name exist here too; and `out=`: each entry
+that calls torch's own function runs with `out=` tensors on its first OpInfo sample, against
+torch: the same written values, dtypes and shapes, the out tensors returned, and the same
+TypeError where torch's function takes no `out=` (the op's `OpDef.out` says which). Plus
+torch's errors and warning for out=."""
 
 from __future__ import annotations
 
@@ -131,3 +133,20 @@ def test_out_errors_and_resize_warning() -> None:
         return tuple(r), r.values is values, values, indices
 
     same_in_both(multi, const([[1.0, 5.0], [3.0, 2.0]]))
+
+
+def test_functions_methods_and_in_place_methods() -> None:
+    missing = set()
+    for opdef in OPS.values():
+        if opdef.opinfo is None:
+            continue
+        for info in op_db_entries(opdef):
+            name = info.name
+            if "." in name:
+                continue
+            if hasattr(torch, name) and not hasattr(ag, name):
+                missing.add(f"torch.{name}")
+            for method in (name, name + "_"):
+                if hasattr(torch.Tensor, method) and not hasattr(ag.Tensor, method):
+                    missing.add(f"Tensor.{method}")
+    assert not missing, sorted(missing)
