@@ -758,6 +758,17 @@ def multilabel_margin_loss(input: Array, target: Array, size_average: Any = None
     return _reduce(loss, reduction)
 
 
+def check_triplet(anchor: Any, positive: Any, negative: Any, margin: float) -> None:
+    """torch's argument checks of the triplet margin losses."""
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs")
+
+
 @_named
 @op("triplet_margin_loss", grad_fn=_reduced_name("ClampMinBackward0"), namespaces=F,
     method=False)  # fmt: skip
@@ -766,13 +777,7 @@ def triplet_margin_loss(anchor: Array, positive: Array, negative: Array, margin:
                         size_average: Any = None, reduce: Any = None,
                         reduction: str = "mean") -> Array:  # fmt: skip
     reduction = _reduction_of(size_average, reduce, reduction)
-    if margin <= 0:
-        raise ValueError(f"margin must be greater than 0, got {margin}")
-    if not (anchor.ndim == positive.ndim == negative.ndim):
-        raise RuntimeError(
-            "The anchor, positive, and negative tensors are expected to have the same number of "
-            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
-            f"negative {negative.ndim}D inputs")
+    check_triplet(anchor, positive, negative, margin)
     dist_pos = pairwise_distance.impl(anchor, positive, p, eps)
     dist_neg = pairwise_distance.impl(anchor, negative, p, eps)
     if swap:
